@@ -1,0 +1,12 @@
+/*
+ * commands.h — the subcommands of the `loam` program. Each takes the
+ * arguments after its name (argv[0] is the subcommand name) and returns the
+ * process exit status. main.c dispatches to them.
+ */
+#ifndef LOAM_CLI_COMMANDS_H
+#define LOAM_CLI_COMMANDS_H
+
+int loam_cmd_run(int argc, char **argv);   /* run.c: run a WASI program */
+int loam_cmd_wast(int argc, char **argv);  /* wast.c: run spec scripts */
+
+#endif

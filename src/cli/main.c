@@ -1,0 +1,40 @@
+/* main.c — the `loam` command: picks a subcommand and hands it the rest. */
+#include "commands.h"
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *usage;
+} command;
+
+static const command commands[] = {
+    {"run", loam_cmd_run,
+     "run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [--invoke FUNC [ARGS...]] [-- ARGS...]"},
+    {"wast", loam_cmd_wast, "wast FILE.wast..."},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: loam <command> [args]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  loam %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+      !strcmp(argv[1], "-h")) {
+    usage(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name))
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "loam: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}
