@@ -52,6 +52,10 @@ typedef enum wasm_constkind {
   WASM_CONST_REF_NULL,   /* reftype in `type` */
   WASM_CONST_REF_FUNC,   /* function index in `index` */
   WASM_CONST_GLOBAL_GET, /* global index in `index` */
+  WASM_CONST_ARITY,      /* only constant instructions, but not exactly one
+                            (none, or several): the spec reports this as
+                            "type mismatch", not "constant expression
+                            required" */
 } wasm_constkind;
 
 typedef struct wasm_constexpr {
