@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|asan|fuzz]
+#   unit  Release build (build/), every cmocka program in build/tests/
+#   spec  the WebAssembly spec suite through build/loam (tests/spec/run.sh)
+#   wasi  WASI guests against build/loam (tests/wasi/run.sh, when present)
+#   asan  ASan+UBSan build (build-asan/): unit tests and spec suite again
+#   fuzz  libFuzzer build (build-fuzz/): fuzz_module for LOAM_FUZZ_SECONDS
+#         (default 60) starting from fuzz/corpus
+# Each step is reported; the last line is "tests: N passed, M failed" over
+# the steps, and the exit status is nonzero if any step failed.
+set -uo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+what="${1:-all}"
+fuzz_seconds="${LOAM_FUZZ_SECONDS:-60}"
+export CMAKE_FLAGS="${CMAKE_FLAGS:-}"
+
+passed=0
+failed=0
+failures=()
+
+# step NAME COMMAND...: runs one step, records and reports its outcome.
+step() {
+  local name="$1"
+  shift
+  local start=$SECONDS
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: ok ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "=== $name: FAILED ($((SECONDS - start)) s)"
+    return 1
+  fi
+}
+
+build() { make --no-print-directory "$1" CMAKE_FLAGS="$CMAKE_FLAGS"; }
+
+# Every cmocka program in $1/tests; all of them run even if one fails.
+unit_tests() {
+  local dir="$1/tests" bad=0 n=0
+  if [ ! -d "$dir" ]; then
+    echo "no unit tests in $dir"
+    return 0
+  fi
+  for t in "$dir"/test_*; do
+    [ -x "$t" ] || continue
+    n=$((n + 1))
+    echo "--- $(basename "$t")"
+    "$t" || { echo "--- $(basename "$t"): FAILED"; bad=1; }
+  done
+  echo "$n unit test programs run"
+  return $bad
+}
+
+spec() { tests/spec/run.sh "$1/loam"; }
+
+wasi() {
+  if [ -x tests/wasi/run.sh ]; then
+    tests/wasi/run.sh "$root/build/loam"
+  else
+    echo "tests/wasi/run.sh not present yet: skipped"
+  fi
+}
+
+fuzz() {
+  local bin="build-fuzz/fuzz_module" work
+  [ -x "$bin" ] || { echo "no $bin"; return 1; }
+  # New inputs go to a scratch directory, not into the committed corpus.
+  work="$(mktemp -d /tmp/loam-fuzz-XXXXXX)"
+  "$bin" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/" "$work" fuzz/corpus
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "fuzz: crash inputs kept in $work"
+  else
+    rm -rf "$work"
+  fi
+  return $rc
+}
+
+run_unit() {
+  step "build (Release)" build build || return
+  step "unit tests" unit_tests build
+}
+run_spec() {
+  [ -x build/loam ] || step "build (Release)" build build || return
+  step "spec suite" spec build
+}
+run_wasi() {
+  [ -x build/loam ] || step "build (Release)" build build || return
+  step "wasi guests" wasi
+}
+run_asan() {
+  step "build (ASan+UBSan)" build build-asan || return
+  step "unit tests (ASan+UBSan)" unit_tests build-asan
+  step "spec suite (ASan+UBSan)" spec build-asan
+}
+run_fuzz() {
+  step "build (fuzz)" build build-fuzz || return
+  step "fuzz ${fuzz_seconds}s" fuzz
+}
+
+case "$what" in
+  all) run_unit; run_spec; run_wasi; run_asan; run_fuzz ;;
+  unit) run_unit ;;
+  spec) run_spec ;;
+  wasi) run_wasi ;;
+  asan) run_asan ;;
+  fuzz) run_fuzz ;;
+  *) echo "usage: tests/run.sh [all|unit|spec|wasi|asan|fuzz]" >&2; exit 2 ;;
+esac
+
+echo
+if [ $failed -ne 0 ]; then
+  echo "failed steps: ${failures[*]}"
+fi
+echo "tests: $passed passed, $failed failed"
+[ $failed -eq 0 ]
