@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Regenerates the fuzz seed corpus (fuzz/corpus/*.wasm) from the hand-written
+# text modules in fuzz/seeds/ with wabt's wat2wasm.
+set -euo pipefail
+cd "$(dirname "$0")"
+for wat in seeds/*.wat; do
+  name="$(basename "$wat" .wat)"
+  wat2wasm "$wat" -o "corpus/$name.wasm"
+done

@@ -1,0 +1,15 @@
+;; One import of every kind, a start function, globals.
+(module
+  (import "env" "f" (func $f (param i32 i64) (result f32)))
+  (import "env" "g" (global $g (mut i32)))
+  (import "env" "c" (global $c f64))
+  (import "env" "t" (table $t 2 10 funcref))
+  (import "env" "m" (memory 1 2))
+  (global $counter (mut i64) (i64.const 0))
+  (func $start (global.set $g (i32.add (global.get $g) (i32.const 1))))
+  (start $start)
+  (func (export "use") (result f32)
+    (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
+    (call $f (global.get $g) (global.get $counter)))
+  (func (export "c") (result f64) (global.get $c))
+  (func (export "size") (result i32) (i32.add (memory.size) (table.size $t))))

@@ -1,0 +1,16 @@
+;; Tables, call_indirect, element segments and reference instructions.
+(module
+  (type $t (func (param i32) (result i32)))
+  (table $tab 4 8 funcref)
+  (table $ext 2 externref)
+  (elem (table $tab) (i32.const 0) func $double $inc)
+  (elem $pass funcref (ref.func $inc) (ref.null func))
+  (func $double (type $t) (i32.mul (local.get 0) (i32.const 2)))
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "call") (param i32 i32) (result i32)
+    (call_indirect $tab (type $t) (local.get 1) (local.get 0)))
+  (func (export "init") (table.init $tab $pass (i32.const 2) (i32.const 0) (i32.const 2)) (elem.drop $pass))
+  (func (export "grow") (result i32) (table.grow $tab (ref.null func) (i32.const 2)))
+  (func (export "isnull") (param i32) (result i32) (ref.is_null (table.get $tab (local.get 0))))
+  (func (export "ext") (param externref) (table.set $ext (i32.const 1) (local.get 0)))
+  (func (export "copy") (table.copy $tab $tab (i32.const 1) (i32.const 0) (i32.const 2))))
