@@ -14,6 +14,7 @@
 #include "code.h"
 #include "module.h"
 #include <stdatomic.h>
+#include <string.h>
 
 struct loam_module {
   wasm_module *m;           /* decoded, validated, translated */
@@ -35,6 +36,7 @@ struct loam_memory {
   uint32_t pages;
   uint32_t max_pages;       /* WASM_MAX_PAGES when the type has no max */
   uint64_t reserved;        /* bytes reserved at data */
+  bool has_max;             /* the memory's type declares a maximum */
 };
 
 struct loam_table {
@@ -97,6 +99,41 @@ struct loam_store {
 
 /* store.c: allocation tied to the store (zeroed). NULL when out of memory. */
 void *wasm_store_alloc(loam_store *s, size_t n);
+
+/* store.c: table.grow — appends `delta` entries set to `init`; returns the
+ * old size, or -1 past the table's max (or WASM_MAX_TABLE) or out of
+ * memory. */
+int64_t wasm_table_grow(loam_table *t, uint32_t delta, void *init);
+/* store.c: sets a table's size (growing or shrinking, new entries null),
+ * ignoring its max; used when restoring a snapshot. False when out of
+ * memory or past WASM_MAX_TABLE. */
+bool wasm_table_resize(loam_table *t, uint32_t size);
+/* store.c: sets a memory's size in pages (growing or shrinking; pages
+ * beyond the new size are released and read as zero if grown again); used
+ * when restoring a snapshot. False past the reservation. */
+bool wasm_memory_resize(loam_memory *m, uint32_t pages);
+
+/* A loam_val's 64-bit slot representation (see code.h), and back. */
+static inline uint64_t wasm_val_to_slot(loam_val v) {
+  switch (v.type) {
+  case LOAM_I32: case LOAM_F32: return v.of.i32;
+  case LOAM_I64: case LOAM_F64: return v.of.i64;
+  case LOAM_FUNCREF: case LOAM_EXTERNREF: return (uint64_t)(uintptr_t)v.of.ref;
+  default: return 0;
+  }
+}
+
+static inline loam_val wasm_slot_to_val(uint64_t slot, uint8_t type) {
+  loam_val v;
+  memset(&v, 0, sizeof v);
+  v.type = (loam_valtype)type;
+  switch (type) {
+  case LOAM_I32: case LOAM_F32: v.of.i32 = (uint32_t)slot; break;
+  case LOAM_I64: case LOAM_F64: v.of.i64 = slot; break;
+  case LOAM_FUNCREF: case LOAM_EXTERNREF: v.of.ref = (void *)(uintptr_t)slot; break;
+  }
+  return v;
+}
 
 /* interp.c: runs `f` with its arguments already in sp[0..nparams); leaves
  * the results in sp[0..nresults). Returns LOAM_OK or a trap with err
