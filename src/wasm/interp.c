@@ -1,0 +1,670 @@
+/*
+ * interp.c — the interpreter: threads compiled code (op numbers -> handler
+ * addresses) and runs it in one computed-goto loop that keeps wasm calls off
+ * the C stack.
+ *
+ * Reading guide: wasm_invoke() is the entry; run() is the loop. Its state
+ * lives in locals (pc, sp, fp, inst, membase, memsize) so the compiler keeps
+ * it in registers; s->frames holds what a call must restore. Traps jump to
+ * one exit label that writes the error and unwinds to the entry depth.
+ */
+#include "numeric.h"
+#include "runtime.h"
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Nested wasm_invoke calls on one thread (guest -> host -> guest ...) each
+ * use some C stack, so their depth is bounded apart from guest frames. */
+#define MAX_NESTING 200
+static _Thread_local unsigned nesting;
+
+/* A branch target after threading: a pointer to the target cell. */
+#define TARGET(cell) ((const wasm_cell *)(cell).label)
+
+/* ---- stopping ------------------------------------------------------------ */
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* True when checks must take the slow path even without an interrupt. */
+static inline bool metered(const loam_store *s) {
+  return s->fuel >= 0 || s->deadline_ns != 0;
+}
+
+/* The slow half of the stop check. The clock is read on every 1024th
+ * check only: a loop iteration costs nanoseconds, so a runaway loop still
+ * stops within microseconds of its deadline. */
+static __attribute__((noinline)) loam_status stop_check(loam_store *s,
+                                                        uint32_t *ticks) {
+  if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) {
+    atomic_store_explicit(&s->interrupt, false, memory_order_relaxed);
+    return LOAM_TRAP_INTERRUPTED;
+  }
+  if (s->fuel >= 0) {
+    if (s->fuel == 0) return LOAM_TRAP_FUEL;
+    s->fuel--;
+  }
+  if (s->deadline_ns && ((*ticks)++ & 1023) == 0 && now_ns() >= s->deadline_ns)
+    return LOAM_TRAP_DEADLINE;
+  return LOAM_OK;
+}
+
+/* ---- traps ------------------------------------------------------------- */
+
+/* Appends the frames of this invocation (innermost first) to
+ * err->backtrace, numbering on from the lines already there (frames of a
+ * nested invocation that a host function passed on). */
+static void add_backtrace(loam_error *err, const loam_store *s, uint32_t base) {
+  size_t len = strlen(err->backtrace), cap = sizeof err->backtrace;
+  unsigned k = 0;
+  for (size_t i = 0; i < len; i++) k += err->backtrace[i] == '\n';
+  for (uint32_t i = s->nframes; i > base; i--, k++) {
+    const loam_func *f = s->frames[i - 1].func;
+    char line[200];
+    int n = snprintf(line, sizeof line, "  #%u %s (func %u)\n", k,
+                     f->name ? f->name : "?", f->index);
+    if (n < 0 || len + (size_t)n + 8 >= cap) {
+      if (len + 7 < cap) memcpy(err->backtrace + len, "  ...\n", 7);
+      return;
+    }
+    memcpy(err->backtrace + len, line, (size_t)n + 1);
+    len += (size_t)n;
+  }
+}
+
+/* A trap raised by the interpreter itself: spec wording plus backtrace. */
+static loam_status raise(loam_error *err, const loam_store *s, uint32_t base,
+                         loam_status st) {
+  wasm_fail(err, st, "%s", loam_status_text(st));
+  add_backtrace(err, s, base);
+  return st;
+}
+
+/* A trap returned by a host function: keep its message if it wrote one. */
+static loam_status raise_host(loam_error *err, const loam_store *s,
+                              uint32_t base, loam_status st) {
+  if (err->code != st || !err->message[0]) {
+    int exit_code = err->exit_code;
+    wasm_fail(err, st, "%s", loam_status_text(st));
+    err->exit_code = exit_code;
+  }
+  add_backtrace(err, s, base);
+  return st;
+}
+
+/* ---- host calls and tables ---------------------------------------------- */
+
+/* Whether the stack has room for host function f's slots at `slots`:
+ * max(nparams, nresults) of them. */
+static inline bool host_room(const loam_store *s, const loam_func *f,
+                             const uint64_t *slots) {
+  uint32_t np = f->type->nparams, nr = f->type->nresults;
+  return s->stack_end - slots >= (ptrdiff_t)(np > nr ? np : nr);
+}
+
+/* Calls host function f with its arguments at slots[0..nparams) (room
+ * checked by the caller). The value stack above the slots is handed to
+ * nested calls via s->sp. */
+static loam_status call_host(loam_store *s, loam_func *f, uint64_t *slots,
+                             loam_instance *inst, loam_error *err) {
+  uint32_t np = f->type->nparams, nr = f->type->nresults;
+  uint64_t *saved = s->sp;
+  s->sp = slots + (np > nr ? np : nr);
+  loam_caller caller = {s, inst, err};
+  err->code = LOAM_OK;
+  err->exit_code = 0;
+  err->message[0] = '\0';
+  err->backtrace[0] = '\0';
+  loam_status st = f->host(&caller, slots, f->host_data);
+  s->sp = saved;
+  return st;
+}
+
+/* table.grow: the new element array is store-owned like the old one, which
+ * stays allocated until the store is freed. Returns the old size or -1. */
+static int64_t table_grow(loam_store *s, loam_table *t, uint32_t delta,
+                          void *init) {
+  uint64_t old = t->size, want = old + delta;
+  if (want > t->max || want > WASM_MAX_TABLE) return -1;
+  if (delta == 0) return (int64_t)old;
+  void **e = wasm_store_alloc(s, want * sizeof *e);
+  if (!e) return -1;
+  if (old) memcpy(e, t->elems, old * sizeof *e);
+  for (uint64_t i = old; i < want; i++) e[i] = init;
+  t->elems = e;
+  t->size = (uint32_t)want;
+  return (int64_t)old;
+}
+
+/* Moves the top `keep` slots down by `drop` (a branch adjustment cell). */
+static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
+  uint32_t keep = (uint32_t)adj, drop = (uint32_t)(adj >> 32);
+  uint64_t *dst = sp - keep - drop, *src = sp - keep;
+  for (uint32_t i = 0; i < keep; i++) dst[i] = src[i];
+  return sp - drop;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* Runs wasm function `entry` with its arguments at sp[0..nparams). With
+ * labels_out set, only returns the handler table (for wasm_code_thread). */
+static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
+                       loam_error *err, const void *const **labels_out) {
+  static const void *const labels[WASM_OP_COUNT] = {
+#define LABEL_ADDR(name, nimm) [WASM_OP_##name] = &&op_##name,
+      WASM_OPS(LABEL_ADDR)
+#undef LABEL_ADDR
+  };
+  if (labels_out) {
+    *labels_out = labels;
+    return LOAM_OK;
+  }
+
+  const uint32_t base = s->nframes;
+  const wasm_cell *pc, *ret_pc = NULL;
+  uint64_t *fp = NULL;
+  loam_instance *inst = NULL;
+  loam_memory *mem = NULL;
+  uint8_t *membase = NULL;
+  uint64_t memsize = 0;
+  loam_func *callee = entry;
+  loam_status st;
+  uint32_t ticks = 0;
+  bool slow_checks = metered(s);
+
+#define NEXT() goto *pc->label
+#define TRAP(code) do { st = (code); goto trap; } while (0)
+#define LOAD_INST(i) do { \
+    inst = (i); mem = inst->mem0; \
+    membase = mem ? mem->data : NULL; memsize = mem ? mem->size : 0; \
+  } while (0)
+#define STOP_CHECK() do { \
+    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) | \
+                 slow_checks)) { \
+      st = stop_check(s, &ticks); \
+      if (st) goto trap; \
+    } \
+  } while (0)
+
+  sp += entry->code->nparams;
+  goto enter;
+
+  /* ---- control ---- */
+op_UNREACHABLE:
+  TRAP(LOAM_TRAP_UNREACHABLE);
+op_BR:
+  pc = TARGET(pc[1]);
+  NEXT();
+op_BR_ADJ:
+  sp = adjust(sp, pc[2].u64);
+  pc = TARGET(pc[1]);
+  NEXT();
+op_BR_IF:
+  pc = (uint32_t)*--sp ? TARGET(pc[1]) : pc + 2;
+  NEXT();
+op_BR_IF_ADJ:
+  if ((uint32_t)*--sp) {
+    sp = adjust(sp, pc[2].u64);
+    pc = TARGET(pc[1]);
+  } else {
+    pc += 3;
+  }
+  NEXT();
+op_BR_UNLESS:
+  pc = (uint32_t)*--sp ? pc + 2 : TARGET(pc[1]);
+  NEXT();
+op_BR_TABLE: {
+  uint32_t i = (uint32_t)*--sp, n = pc[1].u32;
+  const wasm_cell *e = pc + 2 + 2 * (uint64_t)(i < n ? i : n);
+  sp = adjust(sp, e[1].u64);
+  pc = TARGET(e[0]);
+  NEXT();
+}
+op_RETURN: {
+  const wasm_frame *fr = &s->frames[--s->nframes];
+  uint32_t nr = fr->func->type->nresults;
+  for (uint32_t i = 0; i < nr; i++) fp[i] = sp[(ptrdiff_t)i - nr];
+  sp = fp + nr;
+  if (UNLIKELY(s->nframes == base)) return LOAM_OK;
+  pc = fr->ret_pc;
+  fp = fr->fp;
+  /* Reload even for the same instance: the callee may have grown memory. */
+  LOAD_INST(s->frames[s->nframes - 1].func->inst);
+  NEXT();
+}
+op_CALL:
+  callee = inst->funcs[pc[1].u32];
+  ret_pc = pc + 2;
+  goto call;
+op_CALL_INDIRECT: {
+  const loam_table *t = inst->tables[pc[2].u32];
+  uint32_t i = (uint32_t)*--sp;
+  if (UNLIKELY(i >= t->size)) TRAP(LOAM_TRAP_UNDEFINED_ELEMENT);
+  callee = t->elems[i];
+  if (UNLIKELY(!callee)) TRAP(LOAM_TRAP_UNINITIALIZED_ELEMENT);
+  if (UNLIKELY(callee->type->sig_id !=
+               inst->module->m->types[pc[1].u32].sig_id))
+    TRAP(LOAM_TRAP_INDIRECT_TYPE);
+  ret_pc = pc + 3;
+  goto call;
+}
+call:
+  STOP_CHECK();
+  if (UNLIKELY(callee->host != NULL)) {
+    uint64_t *slots = sp - callee->type->nparams;
+    if (UNLIKELY(!host_room(s, callee, slots))) TRAP(LOAM_TRAP_STACK_EXHAUSTED);
+    st = call_host(s, callee, slots, inst, err);
+    if (UNLIKELY(st)) {
+      raise_host(err, s, base, st);
+      s->nframes = base;
+      return st;
+    }
+    sp = slots + callee->type->nresults;
+    pc = ret_pc;
+    LOAD_INST(inst);  /* the host may have grown memory or changed fuel */
+    slow_checks = metered(s);
+    NEXT();
+  }
+enter: {
+  /* callee is a wasm function whose arguments are on top of the stack;
+   * ret_pc/fp are what the caller resumes with. */
+  const wasm_code *c = callee->code;
+  uint64_t *nfp = sp - c->nparams;
+  if (UNLIKELY(s->nframes >= WASM_MAX_FRAMES ||
+               s->stack_end - nfp < (ptrdiff_t)((uint64_t)c->nparams +
+                                                c->nlocals + c->max_height)))
+    TRAP(LOAM_TRAP_STACK_EXHAUSTED);
+  if (UNLIKELY(!__atomic_load_n(&c->threaded, __ATOMIC_ACQUIRE)))
+    wasm_code_thread((wasm_code *)c);
+  s->frames[s->nframes++] = (wasm_frame){ret_pc, fp, callee};
+  fp = nfp;
+  sp = fp + c->nparams;
+  for (uint32_t i = 0; i < c->nlocals; i++) *sp++ = 0;
+  if (callee->inst != inst) LOAD_INST(callee->inst);
+  pc = c->cells;
+  NEXT();
+}
+op_LOOP_CHECK:
+  STOP_CHECK();
+  pc++;
+  NEXT();
+
+  /* ---- parametric and variables ---- */
+op_DROP:
+  sp--;
+  pc++;
+  NEXT();
+op_SELECT:
+  sp -= 2;
+  if (!(uint32_t)sp[1]) sp[-1] = sp[0];
+  pc++;
+  NEXT();
+op_LOCAL_GET:
+  *sp++ = fp[pc[1].u32];
+  pc += 2;
+  NEXT();
+op_LOCAL_SET:
+  fp[pc[1].u32] = *--sp;
+  pc += 2;
+  NEXT();
+op_LOCAL_TEE:
+  fp[pc[1].u32] = sp[-1];
+  pc += 2;
+  NEXT();
+op_GLOBAL_GET:
+  *sp++ = inst->globals[pc[1].u32]->value;
+  pc += 2;
+  NEXT();
+op_GLOBAL_SET:
+  inst->globals[pc[1].u32]->value = *--sp;
+  pc += 2;
+  NEXT();
+
+  /* ---- tables ---- */
+op_TABLE_GET: {
+  const loam_table *t = inst->tables[pc[1].u32];
+  uint32_t i = (uint32_t)sp[-1];
+  if (UNLIKELY(i >= t->size)) TRAP(LOAM_TRAP_OOB_TABLE);
+  sp[-1] = (uint64_t)(uintptr_t)t->elems[i];
+  pc += 2;
+  NEXT();
+}
+op_TABLE_SET: {
+  loam_table *t = inst->tables[pc[1].u32];
+  uint32_t i = (uint32_t)sp[-2];
+  if (UNLIKELY(i >= t->size)) TRAP(LOAM_TRAP_OOB_TABLE);
+  t->elems[i] = (void *)(uintptr_t)sp[-1];
+  sp -= 2;
+  pc += 2;
+  NEXT();
+}
+op_TABLE_SIZE:
+  *sp++ = inst->tables[pc[1].u32]->size;
+  pc += 2;
+  NEXT();
+op_TABLE_GROW: {
+  int64_t r = table_grow(s, inst->tables[pc[1].u32], (uint32_t)sp[-1],
+                         (void *)(uintptr_t)sp[-2]);
+  sp--;
+  sp[-1] = (uint32_t)r;
+  pc += 2;
+  NEXT();
+}
+op_TABLE_FILL: {
+  loam_table *t = inst->tables[pc[1].u32];
+  uint32_t i = (uint32_t)sp[-3], n = (uint32_t)sp[-1];
+  void *v = (void *)(uintptr_t)sp[-2];
+  if (UNLIKELY((uint64_t)i + n > t->size)) TRAP(LOAM_TRAP_OOB_TABLE);
+  for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+  sp -= 3;
+  pc += 2;
+  NEXT();
+}
+op_TABLE_COPY: {
+  loam_table *dt = inst->tables[pc[1].u32], *st_ = inst->tables[pc[2].u32];
+  uint32_t d = (uint32_t)sp[-3], src = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+  if (UNLIKELY((uint64_t)d + n > dt->size || (uint64_t)src + n > st_->size))
+    TRAP(LOAM_TRAP_OOB_TABLE);
+  if (n) memmove(dt->elems + d, st_->elems + src, n * sizeof(void *));
+  sp -= 3;
+  pc += 3;
+  NEXT();
+}
+op_TABLE_INIT: {
+  uint32_t e = pc[1].u32;
+  loam_table *t = inst->tables[pc[2].u32];
+  uint32_t d = (uint32_t)sp[-3], src = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+  if (UNLIKELY((uint64_t)src + n > inst->elem_len[e] ||
+               (uint64_t)d + n > t->size))
+    TRAP(LOAM_TRAP_OOB_TABLE);
+  if (n) memcpy(t->elems + d, inst->elem_items[e] + src, n * sizeof(void *));
+  sp -= 3;
+  pc += 3;
+  NEXT();
+}
+op_ELEM_DROP:
+  inst->elem_len[pc[1].u32] = 0;
+  pc += 2;
+  NEXT();
+
+  /* ---- memory ---- */
+#define LOAD_OP(NAME, T, CONV) \
+  op_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[1].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    sp[-1] = (CONV); \
+    pc += 2; \
+    NEXT(); \
+  }
+  LOAD_OP(I32_LOAD, uint32_t, v)
+  LOAD_OP(I64_LOAD, uint64_t, v)
+  LOAD_OP(F32_LOAD, uint32_t, v)
+  LOAD_OP(F64_LOAD, uint64_t, v)
+  LOAD_OP(I32_LOAD8_S, uint8_t, (uint32_t)wn_sext(v, 8))
+  LOAD_OP(I32_LOAD8_U, uint8_t, v)
+  LOAD_OP(I32_LOAD16_S, uint16_t, (uint32_t)wn_sext(v, 16))
+  LOAD_OP(I32_LOAD16_U, uint16_t, v)
+  LOAD_OP(I64_LOAD8_S, uint8_t, wn_sext(v, 8))
+  LOAD_OP(I64_LOAD8_U, uint8_t, v)
+  LOAD_OP(I64_LOAD16_S, uint16_t, wn_sext(v, 16))
+  LOAD_OP(I64_LOAD16_U, uint16_t, v)
+  LOAD_OP(I64_LOAD32_S, uint32_t, wn_sext(v, 32))
+  LOAD_OP(I64_LOAD32_U, uint32_t, v)
+#undef LOAD_OP
+
+#define STORE_OP(NAME, T) \
+  op_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-2] + pc[1].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v = (T)sp[-1]; \
+    memcpy(membase + ea, &v, sizeof v); \
+    sp -= 2; \
+    pc += 2; \
+    NEXT(); \
+  }
+  STORE_OP(I32_STORE, uint32_t)
+  STORE_OP(I64_STORE, uint64_t)
+  STORE_OP(F32_STORE, uint32_t)
+  STORE_OP(F64_STORE, uint64_t)
+  STORE_OP(I32_STORE8, uint8_t)
+  STORE_OP(I32_STORE16, uint16_t)
+  STORE_OP(I64_STORE8, uint8_t)
+  STORE_OP(I64_STORE16, uint16_t)
+  STORE_OP(I64_STORE32, uint32_t)
+#undef STORE_OP
+
+op_MEMORY_SIZE:
+  *sp++ = mem->pages;
+  pc++;
+  NEXT();
+op_MEMORY_GROW:
+  sp[-1] = (uint32_t)loam_memory_grow(mem, (uint32_t)sp[-1]);
+  LOAD_INST(inst);
+  pc++;
+  NEXT();
+op_MEMORY_INIT: {
+  uint32_t seg = pc[1].u32;
+  uint32_t d = (uint32_t)sp[-3], src = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+  if (UNLIKELY((uint64_t)src + n > inst->data_len[seg] ||
+               (uint64_t)d + n > memsize))
+    TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (n) {
+    const wasm_module *m = inst->module->m;
+    memcpy(membase + d, m->bytes + m->datas[seg].bytes.off + src, n);
+  }
+  sp -= 3;
+  pc += 2;
+  NEXT();
+}
+op_DATA_DROP:
+  inst->data_len[pc[1].u32] = 0;
+  pc += 2;
+  NEXT();
+op_MEMORY_COPY: {
+  uint32_t d = (uint32_t)sp[-3], src = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+  if (UNLIKELY((uint64_t)d + n > memsize || (uint64_t)src + n > memsize))
+    TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (n) memmove(membase + d, membase + src, n);
+  sp -= 3;
+  pc++;
+  NEXT();
+}
+op_MEMORY_FILL: {
+  uint32_t d = (uint32_t)sp[-3], n = (uint32_t)sp[-1];
+  if (UNLIKELY((uint64_t)d + n > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (n) memset(membase + d, (int)(uint8_t)sp[-2], n);
+  sp -= 3;
+  pc++;
+  NEXT();
+}
+
+  /* ---- constants and references ---- */
+op_I32_CONST:
+op_F32_CONST:
+  *sp++ = pc[1].u32;
+  pc += 2;
+  NEXT();
+op_I64_CONST:
+op_F64_CONST:
+  *sp++ = pc[1].u64;
+  pc += 2;
+  NEXT();
+op_REF_NULL:
+  *sp++ = 0;
+  pc++;
+  NEXT();
+op_REF_IS_NULL:
+  sp[-1] = sp[-1] == 0;
+  pc++;
+  NEXT();
+op_REF_FUNC:
+  *sp++ = (uint64_t)(uintptr_t)inst->funcs[pc[1].u32];
+  pc += 2;
+  NEXT();
+
+  /* ---- numeric (lists in numeric.h) ---- */
+#define I32_BIN(NAME, EXPR) \
+  op_##NAME: { \
+    uint32_t a = (uint32_t)sp[-2], b = (uint32_t)sp[-1]; \
+    sp[-2] = (uint32_t)(EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define I64_BIN(NAME, EXPR) \
+  op_##NAME: { \
+    uint64_t a = sp[-2], b = sp[-1]; \
+    sp[-2] = (uint64_t)(EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define DIV_OP(NAME, FN, T) \
+  op_##NAME: { \
+    T r; \
+    st = FN((T)sp[-2], (T)sp[-1], &r); \
+    if (UNLIKELY(st)) goto trap; \
+    sp[-2] = r; \
+    sp--; pc++; NEXT(); \
+  }
+#define F32_OP(NAME, EXPR) \
+  op_##NAME: { \
+    float a = wn_f32(sp[-2]), b = wn_f32(sp[-1]); \
+    sp[-2] = wn_bits32(EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define F64_OP(NAME, EXPR) \
+  op_##NAME: { \
+    double a = wn_f64(sp[-2]), b = wn_f64(sp[-1]); \
+    sp[-2] = wn_bits64(EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define F32_CMP(NAME, EXPR) \
+  op_##NAME: { \
+    float a = wn_f32(sp[-2]), b = wn_f32(sp[-1]); \
+    sp[-2] = (EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define F64_CMP(NAME, EXPR) \
+  op_##NAME: { \
+    double a = wn_f64(sp[-2]), b = wn_f64(sp[-1]); \
+    sp[-2] = (EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define RAW_BIN(NAME, EXPR) \
+  op_##NAME: { \
+    uint64_t A = sp[-2], B = sp[-1]; \
+    sp[-2] = (EXPR); \
+    sp--; pc++; NEXT(); \
+  }
+#define UNARY(NAME, EXPR) \
+  op_##NAME: { \
+    uint64_t x = sp[-1]; \
+    sp[-1] = (EXPR); \
+    pc++; NEXT(); \
+  }
+#define TRUNC_OP(NAME, FN, ARG) \
+  op_##NAME: { \
+    uint64_t x = sp[-1]; \
+    st = FN(ARG, &sp[-1]); \
+    if (UNLIKELY(st)) goto trap; \
+    pc++; NEXT(); \
+  }
+  WN_I32_BINARY(I32_BIN)
+  WN_I64_BINARY(I64_BIN)
+  WN_DIVISIONS(DIV_OP)
+  WN_F32_ARITH(F32_OP)
+  WN_F64_ARITH(F64_OP)
+  WN_F32_COMPARE(F32_CMP)
+  WN_F64_COMPARE(F64_CMP)
+  WN_RAW_BINARY(RAW_BIN)
+  WN_UNARY(UNARY)
+  WN_TRUNCATIONS(TRUNC_OP)
+
+trap:
+  raise(err, s, base, st);
+  s->nframes = base;
+  return st;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+static pthread_mutex_t thread_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool is_branch(uint64_t op) {
+  return op == WASM_OP_BR || op == WASM_OP_BR_ADJ || op == WASM_OP_BR_IF ||
+         op == WASM_OP_BR_IF_ADJ || op == WASM_OP_BR_UNLESS;
+}
+
+/* Op numbers become handler addresses and branch targets (cell indices)
+ * become cell pointers. Serialised by a lock and published with a release
+ * store, so a module shared between threads is threaded exactly once. */
+void wasm_code_thread(wasm_code *c) {
+  if (__atomic_load_n(&c->threaded, __ATOMIC_ACQUIRE)) return;
+  const void *const *labels;
+  run(NULL, NULL, NULL, NULL, &labels);
+  pthread_mutex_lock(&thread_lock);
+  if (!c->threaded) {
+    wasm_cell *cells = c->cells;
+    for (uint32_t pc = 0; pc < c->ncells;) {
+      wasm_cell *at = &cells[pc];
+      uint64_t op = at->u64;
+      assert(op < WASM_OP_COUNT);
+      uint32_t len = wasm_op_length(at);
+      if (is_branch(op)) {
+        assert(at[1].u32 < c->ncells);
+        at[1].label = &cells[at[1].u32];
+      } else if (op == WASM_OP_BR_TABLE) {
+        for (uint32_t k = 0; k <= at[1].u32; k++) {
+          wasm_cell *t = &at[2 + 2 * k];
+          assert(t->u32 < c->ncells);
+          t->label = &cells[t->u32];
+        }
+      }
+      at->label = labels[op];
+      pc += len;
+    }
+    __atomic_store_n(&c->threaded, true, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&thread_lock);
+}
+
+loam_status wasm_invoke(loam_store *s, loam_func *f, uint64_t *sp,
+                        loam_error *err) {
+  loam_error scratch;
+  if (!err) err = &scratch;
+  uint64_t *saved_sp = s->sp;
+  uint32_t saved_frames = s->nframes;
+  loam_status st;
+  if (nesting >= MAX_NESTING) {
+    st = raise(err, s, s->nframes, LOAM_TRAP_STACK_EXHAUSTED);
+  } else if (f->host) {
+    if (!host_room(s, f, sp)) {
+      st = raise(err, s, s->nframes, LOAM_TRAP_STACK_EXHAUSTED);
+    } else {
+      nesting++;
+      st = call_host(s, f, sp, NULL, err);
+      nesting--;
+      if (st) raise_host(err, s, s->nframes, st);
+    }
+  } else {
+    nesting++;
+    st = run(s, f, sp, err, NULL);
+    nesting--;
+  }
+  if (st == LOAM_OK) {
+    err->code = LOAM_OK;
+    err->message[0] = '\0';
+    err->backtrace[0] = '\0';
+  }
+  s->sp = saved_sp;
+  s->nframes = saved_frames;
+  return st;
+}
