@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Benchmarks loam against native code: builds every kernel in bench/kernels
+# natively (gcc -O2) and to wasm32-wasi (clang-14 -O2), runs each natively and
+# under `build/loam run` (interleaved, best of LOAM_BENCH_RUNS, default 3),
+# checks that both print the same thing, and prints loam/native time ratios
+# and their geometric mean. Usage: bench/run.sh [KERNEL...]
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+loam="${LOAM:-$root/build/loam}"
+runs="${LOAM_BENCH_RUNS:-3}"
+out="$root/build/bench"
+mkdir -p "$out"
+
+if [ ! -x "$loam" ]; then
+  echo "bench: no loam binary at $loam (run make build)" >&2
+  exit 2
+fi
+
+kernels=("$@")
+if [ ${#kernels[@]} -eq 0 ]; then
+  kernels=(matmul sha256 sort interp sieve hashmap nbody)
+fi
+
+build_kernel() {
+  local k="$1" src="bench/kernels/$1.c"
+  gcc -O2 -Wall -Wextra -o "$out/$k.native" "$src" -lm
+  clang-14 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra \
+    -o "$out/$k.wasm" "$src" -lm
+}
+
+# time_run OUTFILE CMD...: runs CMD with stdout to OUTFILE; prints seconds.
+time_run() {
+  local file="$1" start end
+  shift
+  start=$(date +%s%N)
+  if ! timeout 300 "$@" >"$file" 2>"$file.err"; then
+    echo "bench: '$*' failed:" >&2
+    head -5 "$file.err" >&2
+    return 1
+  fi
+  end=$(date +%s%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+}
+
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+
+status=0
+ratios=()
+printf "%-10s %10s %10s %8s\n" kernel native_s loam_s ratio
+for k in "${kernels[@]}"; do
+  build_kernel "$k"
+  best_native="" best_loam="" failed=0
+  for ((r = 0; r < runs; r++)); do
+    t=$(time_run "$out/$k.native.out" "$out/$k.native") || { failed=1; break; }
+    best_native=$(min "$best_native" "$t")
+    t=$(time_run "$out/$k.loam.out" "$loam" run "$out/$k.wasm") || { failed=1; break; }
+    best_loam=$(min "$best_loam" "$t")
+  done
+  if [ $failed -ne 0 ]; then
+    printf "%-10s %10s %10s %8s\n" "$k" "${best_native:-?}" "${best_loam:-?}" FAILED
+    status=1
+    continue
+  fi
+  if ! cmp -s "$out/$k.native.out" "$out/$k.loam.out"; then
+    printf "%-10s %10s %10s %8s\n" "$k" "$best_native" "$best_loam" MISMATCH
+    echo "  native: $(head -c 200 "$out/$k.native.out")"
+    echo "  loam:   $(head -c 200 "$out/$k.loam.out")"
+    status=1
+    continue
+  fi
+  ratio=$(awk -v l="$best_loam" -v n="$best_native" 'BEGIN { printf "%.2f", l / (n > 0.001 ? n : 0.001) }')
+  ratios+=("$ratio")
+  printf "%-10s %10s %10s %7sx\n" "$k" "$best_native" "$best_loam" "$ratio"
+done
+
+if [ ${#ratios[@]} -gt 0 ]; then
+  printf '%s\n' "${ratios[@]}" |
+    awk '{ s += log($1); n++ } END { printf "geometric mean loam/native: %.2fx over %d kernels\n", exp(s / n), n }'
+fi
+exit $status
