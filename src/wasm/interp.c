@@ -129,22 +129,6 @@ static loam_status call_host(loam_store *s, loam_func *f, uint64_t *slots,
   return st;
 }
 
-/* table.grow: the new element array is store-owned like the old one, which
- * stays allocated until the store is freed. Returns the old size or -1. */
-static int64_t table_grow(loam_store *s, loam_table *t, uint32_t delta,
-                          void *init) {
-  uint64_t old = t->size, want = old + delta;
-  if (want > t->max || want > WASM_MAX_TABLE) return -1;
-  if (delta == 0) return (int64_t)old;
-  void **e = wasm_store_alloc(s, want * sizeof *e);
-  if (!e) return -1;
-  if (old) memcpy(e, t->elems, old * sizeof *e);
-  for (uint64_t i = old; i < want; i++) e[i] = init;
-  t->elems = e;
-  t->size = (uint32_t)want;
-  return (int64_t)old;
-}
-
 /* Moves the top `keep` slots down by `drop` (a branch adjustment cell). */
 static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
   uint32_t keep = (uint32_t)adj, drop = (uint32_t)(adj >> 32);
@@ -352,8 +336,8 @@ op_TABLE_SIZE:
   pc += 2;
   NEXT();
 op_TABLE_GROW: {
-  int64_t r = table_grow(s, inst->tables[pc[1].u32], (uint32_t)sp[-1],
-                         (void *)(uintptr_t)sp[-2]);
+  int64_t r = wasm_table_grow(inst->tables[pc[1].u32], (uint32_t)sp[-1],
+                              (void *)(uintptr_t)sp[-2]);
   sp--;
   sp[-1] = (uint32_t)r;
   pc += 2;
