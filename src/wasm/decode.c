@@ -402,6 +402,9 @@ static bool sec_code(wdec *d) {
     wasm_func *f = &m->funcs[m->nfunc_imports + i];
     uint32_t size;
     if (!wdec_len(d, &size)) return false;
+    /* wdec_len allows a length to count its own bytes: recheck */
+    if (size > d->r.end - d->r.pos)
+      return wdec_fail(d, d->r.end, "unexpected end of section or function");
     size_t body_end = d->r.pos + size, file_end = d->r.end;
     d->r.end = body_end; /* locals may not run past their body */
     bool ok = read_locals(d, f);
@@ -470,7 +473,12 @@ static bool section(wdec *d, uint8_t *rank) {
     return wdec_fail(d, at, "unexpected content after last section");
   if (!wdec_len(d, &size)) return false;
   size_t start = d->r.pos, end = start + size;
-  if (id == SEC_CUSTOM) return custom_section(d, end);
+  if (id == SEC_CUSTOM) {
+    /* its contents become a span: it must really be there */
+    if (size > d->r.end - start)
+      return wdec_fail(d, d->r.end, "unexpected end of section or function");
+    return custom_section(d, end);
+  }
   *rank = section_rank[id];
   if (!section_body(d, id)) return false;
   if (d->r.pos != end) return wdec_fail(d, start, "section size mismatch");

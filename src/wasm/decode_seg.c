@@ -131,8 +131,8 @@ static bool const_instr(wdec *d, uint8_t op, wasm_constexpr *c, bool *is_const) 
 bool wdec_constexpr(wdec *d, wasm_constexpr *out) {
   unsigned count = 0, depth = 0;
   bool nonconst = false;
+  size_t start = d->r.pos;
   memset(out, 0, sizeof *out);
-  out->offset = (uint32_t)d->r.pos;
   for (;;) {
     size_t at = d->r.pos;
     uint8_t op;
@@ -152,7 +152,7 @@ bool wdec_constexpr(wdec *d, wasm_constexpr *out) {
     nonconst = true;
     if (!skip_instr(d, op, at, &depth)) return false;
   }
-  uint32_t offset = out->offset;
+  uint32_t offset = (uint32_t)start;
   if (nonconst) {
     memset(out, 0, sizeof *out);
     out->kind = WASM_CONST_INVALID;
