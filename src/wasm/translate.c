@@ -612,22 +612,28 @@ static bool op_memory(wasm_xlate *x, wasm_op op, int zeros, int npop, int npush)
   return npush == 0 || push(x, I32);
 }
 
-static bool data_index(wasm_xlate *x, uint32_t *d) {
-  if (!rd_u32(x, d)) return false;
-  if (!x->m->has_datacount) return MALFORMED("data count section required");
-  return *d < x->m->datacount || INVALID("unknown data segment %u", *d);
+/* A data index. Without a data count section the body cannot name one
+ * (malformed); an index past the data segments is reported as unknown
+ * first, as the spec suite expects of text modules that wabt encodes
+ * without the section. */
+static bool data_index(wasm_xlate *x, uint32_t d) {
+  const wasm_module *m = x->m;
+  uint32_t n = m->has_datacount ? m->datacount : m->ndatas;
+  if (d >= n) return INVALID("unknown data segment %u", d);
+  return m->has_datacount || MALFORMED("data count section required");
 }
 
 static bool op_memory_init(wasm_xlate *x) {
   uint32_t d;
-  if (!data_index(x, &d) || !rd_zero(x) || !need_memory(x)) return false;
+  if (!rd_u32(x, &d) || !rd_zero(x) || !need_memory(x) || !data_index(x, d))
+    return false;
   if (live(x) && !emit2(x, WASM_OP_MEMORY_INIT, d)) return false;
   return pop_expect(x, I32) && pop_expect(x, I32) && pop_expect(x, I32);
 }
 
 static bool op_data_drop(wasm_xlate *x) {
   uint32_t d;
-  if (!data_index(x, &d)) return false;
+  if (!rd_u32(x, &d) || !data_index(x, d)) return false;
   return !live(x) || emit2(x, WASM_OP_DATA_DROP, d);
 }
 
@@ -803,7 +809,7 @@ static bool translate_body(wasm_xlate *x, const wasm_func *f) {
   for (bool done = false; !done;) {
     x->at = x->r.pos;
     if (x->r.pos >= x->r.end)
-      return MALFORMED("END opcode expected (unexpected end of section or function)");
+      return MALFORMED("END opcode expected: unexpected end of section or function (section size mismatch)");
     if (!instr(x, &done)) return false;
   }
   x->at = x->r.pos;
@@ -939,7 +945,7 @@ bool wasm_xlate_scan(const wasm_module *m, uint32_t idx, loam_error *err) {
     x->at = x->r.pos;
     x->status = LOAM_OK;
     if (x->r.pos >= x->r.end)
-      ok = MALFORMED("END opcode expected (unexpected end of section or function)");
+      ok = MALFORMED("END opcode expected: unexpected end of section or function (section size mismatch)");
     else
       ok = scan_instr(x, &depth, &done);
   }
