@@ -118,7 +118,7 @@ static loam_module *load_module(script *sc, const char *filename,
   snprintf(path, sizeof path, "%s/%s", sc->dir, filename ? filename : "");
   if (!filename || !read_file(path, &bytes, &len)) {
     err->code = LOAM_ERR_NOT_FOUND;
-    snprintf(err->message, sizeof err->message, "cannot read %s", path);
+    snprintf(err->message, sizeof err->message, "cannot read %.400s", path);
     return NULL;
   }
   loam_module *m = loam_module_load(bytes, len, err);
@@ -188,6 +188,19 @@ static void describe_action(json_t *action, char *buf, size_t n) {
                              t ? t : "?", v ? v : "?");
   }
   if (used < n) snprintf(buf + used, n - used, ")");
+}
+
+/* True when the action names an export with an embedded NUL (names.wast
+ * has one): the C API takes names as C strings and cannot express it. */
+static bool unnameable(script *sc, json_t *action, long line, const char *cmd) {
+  json_t *field = json_object_get(action, "field");
+  const char *s = json_string_value(field);
+  if (!s || strlen(s) == json_string_length(field)) return false;
+  sc->c.skipped++;
+  if (sc->verbose)
+    printf("  %s:%ld: %s: skipped: export name contains NUL\n", sc->shown,
+           line, cmd);
+  return true;
 }
 
 /* What running an action produced. */
@@ -319,6 +332,7 @@ static void cmd_register(script *sc, json_t *cmd, long line) {
 }
 
 static void cmd_action(script *sc, json_t *cmd, long line) {
+  if (unnameable(sc, json_object_get(cmd, "action"), line, "action")) return;
   char what[512];
   outcome o;
   describe_action(json_object_get(cmd, "action"), what, sizeof what);
@@ -353,6 +367,7 @@ static bool results_match(json_t *expected, const outcome *o, char *why,
 }
 
 static void cmd_assert_return(script *sc, json_t *cmd, long line) {
+  if (unnameable(sc, json_object_get(cmd, "action"), line, "assert_return")) return;
   char what[512], why[512];
   outcome o;
   describe_action(json_object_get(cmd, "action"), what, sizeof what);
@@ -391,6 +406,7 @@ static void check_trap(script *sc, long line, const char *cmd,
 
 static void cmd_assert_trap(script *sc, json_t *cmd, long line,
                             const char *name) {
+  if (unnameable(sc, json_object_get(cmd, "action"), line, name)) return;
   char what[512];
   outcome o;
   const char *text = json_string_value(json_object_get(cmd, "text"));
@@ -501,7 +517,7 @@ static void set_dir(script *sc, const char *json_path) {
 bool wast_run_json(const char *json_path, const char *shown, bool verbose,
                    wast_counts *counts) {
   json_error_t jerr;
-  json_t *root = json_load_file(json_path, 0, &jerr);
+  json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
   json_t *cmds = root ? json_object_get(root, "commands") : NULL;
   if (!json_is_array(cmds)) {
     printf("%s: cannot read %s: %s\n", shown, json_path,

@@ -114,8 +114,11 @@ bool wast_parse_expect(json_t *j, wast_expect *out, char *why, size_t n) {
     out->kind = WAST_NAN_ARITH;
     return true;
   }
-  /* A reference with no value is `(ref.func)` / `(ref.extern)`: any non-null. */
-  if ((t == LOAM_FUNCREF || t == LOAM_EXTERNREF) && !value) {
+  /* A reference with no value is `(ref.func)` / `(ref.extern)`: any non-null.
+   * `(ref.func N)` names a function index the public API cannot resolve to a
+   * loam_func, so it too means any non-null funcref. */
+  bool func_index = t == LOAM_FUNCREF && value && strcmp(value, "null");
+  if (((t == LOAM_FUNCREF || t == LOAM_EXTERNREF) && !value) || func_index) {
     out->kind = WAST_ANY_REF;
     return true;
   }

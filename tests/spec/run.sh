@@ -21,6 +21,23 @@ for tier in tierA-mvp tierB-cheap tierC-bulk-ref; do
     exit 2
   fi
 done
+suite="$(cd "$suite" && pwd)"
+
+# First check the runner itself: selftest/pass.wast must pass entirely and
+# every assertion of selftest/expect-fail.wast must be counted as a failure.
+selftest() {
+  local file="$1" want="$2" got
+  got=$("$loam" wast "$root/tests/spec/selftest/$file" | grep "^$root/tests/spec/selftest/$file: " || true)
+  got="${got#*: }"
+  if [ "$got" != "$want" ]; then
+    echo "spec: runner self-test $file: expected \"$want\", got \"$got\"" >&2
+    "$loam" wast -v "$root/tests/spec/selftest/$file" >&2 || true
+    exit 1
+  fi
+}
+selftest pass.wast "24 passed, 0 failed, 1 skipped"
+selftest expect-fail.wast "0 passed, 15 failed, 0 skipped"
+echo "spec: runner self-test ok"
 
 files=()
 for tier in tierA-mvp tierB-cheap tierC-bulk-ref; do

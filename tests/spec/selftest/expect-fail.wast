@@ -1,0 +1,25 @@
+;; Self-test of `loam wast`: every assertion here is wrong on purpose and
+;; must be counted as a failure (tests/spec/run.sh checks the count).
+(module
+  (func (export "one") (result i32) (i32.const 1))
+  (func (export "nan1") (result f32) (f32.reinterpret_i32 (i32.const 0x7fc00001)))
+  (func (export "unreachable") (unreachable))
+  (func (export "id") (param externref) (result externref) (local.get 0))
+  (func (export "neg0") (result f32) (f32.const -0))
+  (func (export "one64") (result f64) (f64.const 1)))
+
+(assert_return (invoke "one") (i32.const 2))
+(assert_return (invoke "nan1") (f32.const nan:canonical))
+(assert_return (invoke "one64") (f64.const nan:arithmetic))
+(assert_return (invoke "neg0") (f32.const 0))
+(assert_return (invoke "id" (ref.extern 1)) (ref.null extern))
+(assert_return (invoke "id" (ref.extern 1)) (ref.extern 2))
+(assert_return (invoke "id" (ref.null extern)) (ref.extern 0))
+(assert_trap (invoke "one") "unreachable")
+(assert_trap (invoke "unreachable") "integer divide by zero")
+(assert_exhaustion (invoke "one") "call stack exhausted")
+(assert_invalid (module (func (result i32) (i32.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\01\00\00\00") "unexpected end")
+(assert_unlinkable (module (import "spectest" "print_i32" (func (param i32)))) "unknown import")
+(assert_trap (module (func)) "unreachable")
+(invoke "unreachable")
