@@ -65,6 +65,7 @@ static __attribute__((noinline)) loam_status stop_check(loam_store *s,
  * nested invocation that a host function passed on). */
 static void add_backtrace(loam_error *err, const loam_store *s, uint32_t base) {
   size_t len = strlen(err->backtrace), cap = sizeof err->backtrace;
+  if (len >= 6 && strcmp(err->backtrace + len - 6, "  ...\n") == 0) return;
   unsigned k = 0;
   for (size_t i = 0; i < len; i++) k += err->backtrace[i] == '\n';
   for (uint32_t i = s->nframes; i > base; i--, k++) {

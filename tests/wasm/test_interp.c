@@ -1,0 +1,958 @@
+/*
+ * test_interp.c — unit tests of the interpreter (interp.c, numeric.h): hand-
+ * assembled internal code run in a real store (store.c) with a hand-made
+ * instance, so these tests need neither the decoder nor the translator.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "wasm/runtime.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- allocation tracking (freed after each test, so LSan stays quiet) --- */
+
+static void **tracked;
+static size_t ntracked, captracked;
+
+static void *talloc(size_t n) {
+  if (ntracked == captracked) {
+    captracked = captracked ? captracked * 2 : 256;
+    tracked = realloc(tracked, captracked * sizeof *tracked);
+    assert_non_null(tracked);
+  }
+  void *p = calloc(1, n ? n : 1);
+  assert_non_null(p);
+  tracked[ntracked++] = p;
+  return p;
+}
+
+static void tfree_all(void) {
+  for (size_t i = 0; i < ntracked; i++) free(tracked[i]);
+  free(tracked);
+  tracked = NULL;
+  ntracked = captracked = 0;
+}
+
+/* ---- a hand-made world: one store, one instance ------------------------- */
+
+#define NFUNCS 16
+#define NTYPES 16
+
+typedef struct world {
+  loam_store *store;
+  loam_module mod;
+  wasm_module m;
+  loam_instance inst;
+  wasm_functype types[NTYPES];
+  loam_func funcs[NFUNCS];
+  loam_func *fptrs[NFUNCS];
+  wasm_code codes[NFUNCS];
+  loam_memory *mems[1];
+  loam_table *tabs[1];
+  loam_global globals[2];
+  loam_global *gptrs[2];
+  wasm_data datas[1];
+  uint32_t data_len[1];
+  uint32_t elem_len[1];
+  void **elem_items[1];
+  loam_error err;
+} world;
+
+static world W;
+static const uint8_t data_bytes[] = "hello, world";
+
+static int setup(void **state) {
+  (void)state;
+  memset(&W, 0, sizeof W);
+  W.store = loam_store_new(0);
+  assert_non_null(W.store);
+  W.mod.m = &W.m;
+  W.m.types = W.types;
+  W.m.bytes = (uint8_t *)data_bytes;
+  W.m.datas = W.datas;
+  W.datas[0].bytes = (wasm_span){0, 5};
+  W.data_len[0] = 5;
+  W.inst.store = W.store;
+  W.inst.module = &W.mod;
+  W.inst.funcs = W.fptrs;
+  for (int i = 0; i < NFUNCS; i++) W.fptrs[i] = &W.funcs[i];
+  W.mems[0] = loam_memory_new(W.store, 1, 2);
+  assert_non_null(W.mems[0]);
+  W.inst.mems = W.mems;
+  W.inst.mem0 = W.mems[0];
+  W.tabs[0] = loam_table_new(W.store, LOAM_FUNCREF, 3, 5);
+  assert_non_null(W.tabs[0]);
+  W.inst.tables = W.tabs;
+  for (int i = 0; i < 2; i++) W.gptrs[i] = &W.globals[i];
+  W.inst.globals = W.gptrs;
+  W.inst.data_len = W.data_len;
+  W.inst.elem_len = W.elem_len;
+  W.inst.elem_items = W.elem_items;
+  /* Garbage in the stack, to catch code that relies on zeroed slots. */
+  memset(W.store->stack, 0xab, 4096 * sizeof(uint64_t));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  loam_store_free(W.store);
+  tfree_all();
+  return 0;
+}
+
+/* Type index of a signature string ("ii:i"; i I f F r as in loam/wasm.h). */
+static uint32_t type_of(const char *sig) {
+  uint8_t buf[32];
+  uint32_t n = 0, np = 0;
+  for (const char *c = sig; *c; c++) {
+    switch (*c) {
+    case ':': np = n; continue;
+    case 'i': buf[n++] = LOAM_I32; break;
+    case 'I': buf[n++] = LOAM_I64; break;
+    case 'f': buf[n++] = LOAM_F32; break;
+    case 'F': buf[n++] = LOAM_F64; break;
+    case 'r': buf[n++] = LOAM_FUNCREF; break;
+    default: fail();
+    }
+  }
+  uint32_t id = wasm_sig_id(buf, np, n - np);
+  for (uint32_t t = 0; t < W.m.ntypes; t++)
+    if (W.types[t].sig_id == id) return t;
+  assert_true(W.m.ntypes < NTYPES);
+  wasm_functype *ft = &W.types[W.m.ntypes];
+  ft->nparams = np;
+  ft->nresults = n - np;
+  ft->types = talloc(n);
+  memcpy(ft->types, buf, n);
+  ft->sig_id = id;
+  return W.m.ntypes++;
+}
+
+/* Defines function `idx` of the instance from op numbers and immediates. */
+static loam_func *def(uint32_t idx, const char *name, const char *sig,
+                      uint32_t nlocals, const uint64_t *cells, size_t n) {
+  const wasm_functype *ft = &W.types[type_of(sig)];
+  wasm_code *c = &W.codes[idx];
+  *c = (wasm_code){0};
+  c->cells = talloc(n * sizeof(wasm_cell));
+  for (size_t i = 0; i < n; i++) c->cells[i].u64 = cells[i];
+  c->ncells = (uint32_t)n;
+  c->nparams = ft->nparams;
+  c->nresults = ft->nresults;
+  c->nlocals = nlocals;
+  c->max_height = 16;
+  c->func_index = idx;
+  wasm_code_thread(c);
+  wasm_code_thread(c);  /* idempotent */
+  loam_func *f = &W.funcs[idx];
+  *f = (loam_func){.type = ft, .inst = &W.inst, .code = c, .index = idx,
+                   .name = name};
+  return f;
+}
+
+#define O(name) WASM_OP_##name
+#define CELLS(...) (const uint64_t[]){__VA_ARGS__}, \
+    sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t)
+#define DEF(idx, name, sig, nlocals, ...) \
+  def(idx, name, sig, nlocals, CELLS(__VA_ARGS__))
+
+static loam_func *host(uint32_t idx, const char *name, const char *sig,
+                       loam_host_fn fn, void *data) {
+  loam_func *f = &W.funcs[idx];
+  *f = (loam_func){.type = &W.types[type_of(sig)], .index = idx,
+                   .host = fn, .host_data = data, .name = name};
+  return f;
+}
+
+/* Calls function idx with args[0..nargs); its first result in *out. */
+static loam_status call_args(uint32_t idx, uint64_t *out, const uint64_t *args,
+                             int nargs) {
+  uint64_t *sp = W.store->sp;
+  for (int i = 0; i < nargs; i++) sp[i] = args[i];
+  loam_status st = wasm_invoke(W.store, &W.funcs[idx], sp, &W.err);
+  if (out) *out = st == LOAM_OK ? sp[0] : 0xdeadull;
+  assert_int_equal(W.store->nframes, 0);
+  assert_ptr_equal(W.store->sp, W.store->stack);
+  return st;
+}
+#define call(idx, out, nargs, ...) \
+  call_args(idx, out, (const uint64_t[]){0, ##__VA_ARGS__} + 1, nargs)
+
+/* One-instruction functions: op applied to the parameters. */
+static loam_status unop(wasm_op op, const char *sig, uint64_t a, uint64_t *r) {
+  DEF(0, "unop", sig, 0, O(LOCAL_GET), 0, op, O(RETURN));
+  return call(0, r, 1, a);
+}
+
+static loam_status binop(wasm_op op, const char *sig, uint64_t a, uint64_t b,
+                         uint64_t *r) {
+  DEF(0, "binop", sig, 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, op, O(RETURN));
+  return call(0, r, 2, a, b);
+}
+
+static uint64_t un_ok(wasm_op op, const char *sig, uint64_t a) {
+  uint64_t r;
+  assert_int_equal(unop(op, sig, a, &r), LOAM_OK);
+  return r;
+}
+
+static uint64_t bin_ok(wasm_op op, const char *sig, uint64_t a, uint64_t b) {
+  uint64_t r;
+  assert_int_equal(binop(op, sig, a, b, &r), LOAM_OK);
+  return r;
+}
+
+static uint64_t f32b(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+static uint64_t f64b(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+#define I32(x) ((uint64_t)(uint32_t)(x))
+#define GARBAGE 0xdeadbeef00000000ull  /* upper half of an i32 slot */
+
+/* ---- integers -------------------------------------------------------------- */
+
+static void test_i32_arith(void **state) {
+  (void)state;
+  assert_int_equal(bin_ok(O(I32_ADD), "ii:i", 0x7fffffff, 1), 0x80000000u);
+  assert_int_equal((uint32_t)bin_ok(O(I32_SUB), "ii:i", 0, 1), 0xffffffffu);
+  assert_int_equal((uint32_t)bin_ok(O(I32_MUL), "ii:i", 0x10000, 0x10000), 0);
+  assert_int_equal((uint32_t)bin_ok(O(I32_ADD), "ii:i", GARBAGE | 2, 3), 5);
+  assert_int_equal((uint32_t)bin_ok(O(I32_SHL), "ii:i", 1, 33), 2);
+  assert_int_equal((uint32_t)bin_ok(O(I32_SHR_S), "ii:i", I32(-8), 1), I32(-4));
+  assert_int_equal((uint32_t)bin_ok(O(I32_SHR_S), "ii:i", I32(-8), 32), I32(-8));
+  assert_int_equal((uint32_t)bin_ok(O(I32_SHR_U), "ii:i", I32(-8), 1), 0x7ffffffcu);
+  assert_int_equal((uint32_t)bin_ok(O(I32_ROTL), "ii:i", 0x80000001u, 1), 3);
+  assert_int_equal((uint32_t)bin_ok(O(I32_ROTL), "ii:i", 0x12345678u, 32), 0x12345678u);
+  assert_int_equal((uint32_t)bin_ok(O(I32_ROTR), "ii:i", 3, 1), 0x80000001u);
+  assert_int_equal((uint32_t)bin_ok(O(I32_LT_S), "ii:i", I32(-1), 0), 1);
+  assert_int_equal((uint32_t)bin_ok(O(I32_LT_U), "ii:i", I32(-1), 0), 0);
+  assert_int_equal((uint32_t)bin_ok(O(I32_GE_S), "ii:i", GARBAGE | 5, 5), 1);
+  assert_int_equal((uint32_t)un_ok(O(I32_CLZ), "i:i", 0), 32);
+  assert_int_equal((uint32_t)un_ok(O(I32_CLZ), "i:i", GARBAGE | 1), 31);
+  assert_int_equal((uint32_t)un_ok(O(I32_CTZ), "i:i", GARBAGE), 32);
+  assert_int_equal((uint32_t)un_ok(O(I32_POPCNT), "i:i", GARBAGE | 0xffffffffu), 32);
+  assert_int_equal((uint32_t)un_ok(O(I32_EQZ), "i:i", GARBAGE), 1);
+  assert_int_equal((uint32_t)un_ok(O(I32_EXTEND8_S), "i:i", 0x80), 0xffffff80u);
+  assert_int_equal((uint32_t)un_ok(O(I32_EXTEND16_S), "i:i", 0x17fff), 0x7fff);
+}
+
+static void test_i32_division(void **state) {
+  (void)state;
+  uint64_t r;
+  assert_int_equal(binop(O(I32_DIV_S), "ii:i", 1, 0, &r), LOAM_TRAP_DIV_ZERO);
+  assert_string_equal(W.err.message, "integer divide by zero");
+  assert_int_equal(binop(O(I32_DIV_U), "ii:i", 1, GARBAGE, &r), LOAM_TRAP_DIV_ZERO);
+  assert_int_equal(binop(O(I32_REM_S), "ii:i", 1, 0, &r), LOAM_TRAP_DIV_ZERO);
+  assert_int_equal(binop(O(I32_REM_U), "ii:i", 1, 0, &r), LOAM_TRAP_DIV_ZERO);
+  assert_int_equal(binop(O(I32_DIV_S), "ii:i", 0x80000000u, I32(-1), &r),
+                   LOAM_TRAP_INT_OVERFLOW);
+  assert_string_equal(W.err.message, "integer overflow");
+  assert_int_equal((uint32_t)bin_ok(O(I32_REM_S), "ii:i", 0x80000000u, I32(-1)), 0);
+  assert_int_equal((uint32_t)bin_ok(O(I32_DIV_S), "ii:i", I32(-7), 2), I32(-3));
+  assert_int_equal((uint32_t)bin_ok(O(I32_REM_S), "ii:i", I32(-7), 2), I32(-1));
+  assert_int_equal((uint32_t)bin_ok(O(I32_DIV_U), "ii:i", I32(-7), 2), 0x7ffffffcu);
+  assert_int_equal((uint32_t)bin_ok(O(I32_REM_U), "ii:i", I32(-7), 2), 1);
+}
+
+static void test_i64_arith(void **state) {
+  (void)state;
+  uint64_t r, min = 0x8000000000000000ull;
+  assert_true(bin_ok(O(I64_ADD), "II:I", INT64_MAX, 1) == min);
+  assert_true(bin_ok(O(I64_MUL), "II:I", 1ull << 32, 1ull << 32) == 0);
+  assert_true(bin_ok(O(I64_SHL), "II:I", 1, 65) == 2);
+  assert_true(bin_ok(O(I64_SHR_S), "II:I", min, 63) == UINT64_MAX);
+  assert_true(bin_ok(O(I64_ROTL), "II:I", min | 1, 1) == 3);
+  assert_true(bin_ok(O(I64_ROTR), "II:I", 1, 0) == 1);
+  assert_true(bin_ok(O(I64_ROTR), "II:I", 1, 1) == min);
+  assert_true(un_ok(O(I64_CLZ), "I:I", 0) == 64);
+  assert_true(un_ok(O(I64_CTZ), "I:I", min) == 63);
+  assert_true(un_ok(O(I64_POPCNT), "I:I", UINT64_MAX) == 64);
+  assert_true((uint32_t)bin_ok(O(I64_LT_S), "II:i", min, 0) == 1);
+  assert_true((uint32_t)un_ok(O(I64_EQZ), "I:i", 1ull << 40) == 0);
+  assert_int_equal(binop(O(I64_DIV_S), "II:I", min, UINT64_MAX, &r), LOAM_TRAP_INT_OVERFLOW);
+  assert_int_equal(binop(O(I64_DIV_U), "II:I", 1, 0, &r), LOAM_TRAP_DIV_ZERO);
+  assert_true(bin_ok(O(I64_REM_S), "II:I", min, UINT64_MAX) == 0);
+  assert_true(bin_ok(O(I64_DIV_S), "II:I", (uint64_t)-9, 2) == (uint64_t)-4);
+  assert_true(un_ok(O(I64_EXTEND_I32_S), "i:I", GARBAGE | 0x80000000u) == 0xffffffff80000000ull);
+  assert_true(un_ok(O(I64_EXTEND_I32_U), "i:I", GARBAGE | 5) == 5);
+  assert_true((uint32_t)un_ok(O(I32_WRAP_I64), "I:i", 0x123456789ull) == 0x23456789u);
+  assert_true(un_ok(O(I64_EXTEND8_S), "I:I", 0xff) == UINT64_MAX);
+  assert_true(un_ok(O(I64_EXTEND16_S), "I:I", 0x8000) == 0xffffffffffff8000ull);
+  assert_true(un_ok(O(I64_EXTEND32_S), "I:I", 0x7fffffffull) == 0x7fffffffull);
+}
+
+/* ---- floats ----------------------------------------------------------------- */
+
+static void test_float_minmax_nan(void **state) {
+  (void)state;
+  uint64_t nz = f32b(-0.0f), pz = f32b(0.0f);
+  assert_int_equal((uint32_t)bin_ok(O(F32_MIN), "ff:f", pz, nz), (uint32_t)nz);
+  assert_int_equal((uint32_t)bin_ok(O(F32_MIN), "ff:f", nz, pz), (uint32_t)nz);
+  assert_int_equal((uint32_t)bin_ok(O(F32_MAX), "ff:f", nz, pz), (uint32_t)pz);
+  assert_int_equal((uint32_t)bin_ok(O(F32_MAX), "ff:f", pz, nz), (uint32_t)pz);
+  uint32_t r = (uint32_t)bin_ok(O(F32_MIN), "ff:f", 0x7fc00000u, f32b(1.0f));
+  assert_true((r & 0x7fc00000u) == 0x7fc00000u);  /* a quiet NaN */
+  r = (uint32_t)bin_ok(O(F32_MAX), "ff:f", f32b(1.0f), 0x7f800001u);
+  assert_true((r & 0x7fc00000u) == 0x7fc00000u && (r & 0x3fffff) == 1);
+  uint64_t d = bin_ok(O(F64_MIN), "FF:F", f64b(0.0), f64b(-0.0));
+  assert_true(d == f64b(-0.0));
+  d = bin_ok(O(F64_MAX), "FF:F", f64b(NAN), f64b(1.0));
+  assert_true((d & 0x7ff8000000000000ull) == 0x7ff8000000000000ull);
+  d = bin_ok(O(F64_ADD), "FF:F", 0x7ff0000000000123ull, f64b(1.0));
+  assert_true(d == 0x7ff8000000000123ull);  /* payload kept, quiet bit set */
+  /* Bit operations keep signalling NaNs untouched. */
+  assert_int_equal((uint32_t)un_ok(O(F32_ABS), "f:f", 0xff800001u), 0x7f800001u);
+  assert_int_equal((uint32_t)un_ok(O(F32_NEG), "f:f", 0x7f800001u), 0xff800001u);
+  assert_int_equal((uint32_t)bin_ok(O(F32_COPYSIGN), "ff:f", 0x7fa00000u, f32b(-1.0f)),
+                   0xffa00000u);
+  assert_true(un_ok(O(F64_NEG), "F:F", 0x7ff0000000000001ull) == 0xfff0000000000001ull);
+  assert_true(bin_ok(O(F64_COPYSIGN), "FF:F", f64b(2.0), f64b(-0.0)) == f64b(-2.0));
+  /* Comparisons with NaN. */
+  assert_int_equal((uint32_t)bin_ok(O(F32_EQ), "ff:i", 0x7fc00000u, 0x7fc00000u), 0);
+  assert_int_equal((uint32_t)bin_ok(O(F32_NE), "ff:i", 0x7fc00000u, 0x7fc00000u), 1);
+  assert_int_equal((uint32_t)bin_ok(O(F64_LE), "FF:i", f64b(-0.0), f64b(0.0)), 1);
+  assert_int_equal((uint32_t)bin_ok(O(F64_LT), "FF:i", f64b(NAN), f64b(0.0)), 0);
+}
+
+static void test_float_rounding(void **state) {
+  (void)state;
+  assert_true(un_ok(O(F32_NEAREST), "f:f", f32b(2.5f)) == f32b(2.0f));
+  assert_true(un_ok(O(F32_NEAREST), "f:f", f32b(3.5f)) == f32b(4.0f));
+  assert_true(un_ok(O(F32_NEAREST), "f:f", f32b(-2.5f)) == f32b(-2.0f));
+  assert_true(un_ok(O(F32_NEAREST), "f:f", f32b(-0.5f)) == f32b(-0.0f));
+  assert_true(un_ok(O(F64_NEAREST), "F:F", f64b(0.5)) == f64b(0.0));
+  assert_true(un_ok(O(F64_NEAREST), "F:F", f64b(-1.5)) == f64b(-2.0));
+  assert_true(un_ok(O(F64_NEAREST), "F:F", f64b(4503599627370497.0)) ==
+              f64b(4503599627370497.0));
+  assert_true(un_ok(O(F32_CEIL), "f:f", f32b(-0.5f)) == f32b(-0.0f));
+  assert_true(un_ok(O(F32_FLOOR), "f:f", f32b(-0.5f)) == f32b(-1.0f));
+  assert_true(un_ok(O(F64_TRUNC), "F:F", f64b(-1.7)) == f64b(-1.0));
+  assert_true(un_ok(O(F64_SQRT), "F:F", f64b(4.0)) == f64b(2.0));
+  assert_true(bin_ok(O(F32_DIV), "ff:f", f32b(1.0f), f32b(-0.0f)) == f32b(-INFINITY));
+}
+
+static void test_float_conversions(void **state) {
+  (void)state;
+  /* u64 -> f32 must round once (via f64 it would round twice). */
+  assert_int_equal((uint32_t)un_ok(O(F32_CONVERT_I64_U), "I:f", 0x8000008000000001ull),
+                   0x5f000001u);
+  assert_int_equal((uint32_t)un_ok(O(F32_CONVERT_I64_U), "I:f", UINT64_MAX), 0x5f800000u);
+  assert_int_equal((uint32_t)un_ok(O(F32_CONVERT_I64_S), "I:f", 0x7fffff4000000001ull),
+                   0x5effffffu);
+  assert_int_equal((uint32_t)un_ok(O(F32_CONVERT_I64_S), "I:f", 0x8000004000000001ull),
+                   f32b(-0x1.fffffep+62f));
+  assert_true(un_ok(O(F64_CONVERT_I64_U), "I:F", UINT64_MAX) == f64b(0x1p64));
+  assert_true(un_ok(O(F64_CONVERT_I64_U), "I:F", 0x8000000000000401ull) ==
+              f64b(0x1.0000000000001p63));
+  assert_true(un_ok(O(F32_CONVERT_I32_U), "i:f", GARBAGE | 0xffffffffu) == f32b(4294967296.0f));
+  assert_true(un_ok(O(F32_CONVERT_I32_S), "i:f", GARBAGE | 0xffffffffu) == f32b(-1.0f));
+  assert_true(un_ok(O(F64_CONVERT_I32_S), "i:F", 0x80000000u) == f64b(-2147483648.0));
+  assert_true(un_ok(O(F64_CONVERT_I32_U), "i:F", 0x80000000u) == f64b(2147483648.0));
+  assert_true(un_ok(O(F32_CONVERT_I32_S), "i:f", 16777217) == f32b(16777216.0f));
+  /* demote / promote */
+  assert_true(un_ok(O(F32_DEMOTE_F64), "F:f", f64b(0x1.fffffefffffffp-127)) != 0);
+  uint32_t n = (uint32_t)un_ok(O(F32_DEMOTE_F64), "F:f", 0x7ff8000000000000ull);
+  assert_int_equal(n, 0x7fc00000u);
+  uint64_t p = un_ok(O(F64_PROMOTE_F32), "f:F", 0x7fc00000u);
+  assert_true(p == 0x7ff8000000000000ull);
+  assert_true(un_ok(O(F64_PROMOTE_F32), "f:F", f32b(-0.0f)) == f64b(-0.0));
+  /* reinterpret */
+  assert_true(un_ok(O(I64_REINTERPRET_F64), "F:I", 0xfff0000000000001ull) == 0xfff0000000000001ull);
+  assert_true((uint32_t)un_ok(O(I32_REINTERPRET_F32), "f:i", 0xff800001u) == 0xff800001u);
+}
+
+/* Trapping truncations, exact at both ends of each range. */
+static void test_truncation_bounds(void **state) {
+  (void)state;
+  uint64_t r;
+  struct { wasm_op op; const char *sig; uint64_t in; loam_status st; uint64_t out; } cases[] = {
+    {O(I32_TRUNC_F32_S), "f:i", f32b(-2147483648.0f), LOAM_OK, 0x80000000u},
+    {O(I32_TRUNC_F32_S), "f:i", f32b(-2147483904.0f), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F32_S), "f:i", f32b(2147483520.0f), LOAM_OK, 2147483520u},
+    {O(I32_TRUNC_F32_S), "f:i", f32b(2147483648.0f), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F32_S), "f:i", 0x7fc00000u, LOAM_TRAP_INVALID_CONVERSION, 0},
+    {O(I32_TRUNC_F32_S), "f:i", f32b(-1.9f), LOAM_OK, 0xffffffffu},
+    {O(I32_TRUNC_F32_U), "f:i", f32b(-0.9f), LOAM_OK, 0},
+    {O(I32_TRUNC_F32_U), "f:i", f32b(-1.0f), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F32_U), "f:i", f32b(4294967040.0f), LOAM_OK, 4294967040u},
+    {O(I32_TRUNC_F32_U), "f:i", f32b(4294967296.0f), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F64_S), "F:i", f64b(-2147483648.9), LOAM_OK, 0x80000000u},
+    {O(I32_TRUNC_F64_S), "F:i", f64b(-2147483649.0), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F64_S), "F:i", f64b(2147483647.9), LOAM_OK, 0x7fffffffu},
+    {O(I32_TRUNC_F64_S), "F:i", f64b(2147483648.0), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F64_U), "F:i", f64b(-0.9), LOAM_OK, 0},
+    {O(I32_TRUNC_F64_U), "F:i", f64b(4294967295.9), LOAM_OK, 0xffffffffu},
+    {O(I32_TRUNC_F64_U), "F:i", f64b(4294967296.0), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I32_TRUNC_F64_U), "F:i", f64b(-INFINITY), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I64_TRUNC_F32_S), "f:I", f32b(-9223372036854775808.0f), LOAM_OK, 1ull << 63},
+    {O(I64_TRUNC_F32_S), "f:I", f32b(9223372036854775808.0f), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I64_TRUNC_F32_U), "f:I", f32b(18446742974197923840.0f), LOAM_OK, 18446742974197923840ull},
+    {O(I64_TRUNC_F32_U), "f:I", f32b(18446744073709551616.0f), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I64_TRUNC_F64_S), "F:I", f64b(-9223372036854775808.0), LOAM_OK, 1ull << 63},
+    {O(I64_TRUNC_F64_S), "F:I", f64b(-9223372036854777856.0), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I64_TRUNC_F64_S), "F:I", f64b(9223372036854774784.0), LOAM_OK, 9223372036854774784ull},
+    {O(I64_TRUNC_F64_S), "F:I", f64b(9223372036854775808.0), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I64_TRUNC_F64_U), "F:I", f64b(18446744073709549568.0), LOAM_OK, 18446744073709549568ull},
+    {O(I64_TRUNC_F64_U), "F:I", f64b(18446744073709551616.0), LOAM_TRAP_INT_OVERFLOW, 0},
+    {O(I64_TRUNC_F64_U), "F:I", f64b(-0.99), LOAM_OK, 0},
+    {O(I64_TRUNC_F64_U), "F:I", 0xfff8000000000000ull, LOAM_TRAP_INVALID_CONVERSION, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    loam_status st = unop(cases[i].op, cases[i].sig, cases[i].in, &r);
+    if (st != cases[i].st) print_error("case %zu\n", i);
+    assert_int_equal(st, cases[i].st);
+    if (st == LOAM_OK) {
+      if (cases[i].sig[2] == 'i') r = (uint32_t)r;
+      assert_true(r == cases[i].out);
+    }
+  }
+  assert_int_equal(unop(O(I32_TRUNC_F32_S), "f:i", 0x7fc00000u, &r),
+                   LOAM_TRAP_INVALID_CONVERSION);
+  assert_string_equal(W.err.message, "invalid conversion to integer");
+}
+
+static void test_saturating(void **state) {
+  (void)state;
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F32_S), "f:i", 0x7fc00000u), 0);
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F32_S), "f:i", f32b(INFINITY)), 0x7fffffffu);
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F32_S), "f:i", f32b(-INFINITY)), 0x80000000u);
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F32_S), "f:i", f32b(-2147483904.0f)), 0x80000000u);
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F32_U), "f:i", f32b(-1.0f)), 0);
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F64_U), "F:i", f64b(4294967296.0)), 0xffffffffu);
+  assert_int_equal((uint32_t)un_ok(O(I32_TRUNC_SAT_F64_S), "F:i", f64b(-2147483648.9)), 0x80000000u);
+  assert_true(un_ok(O(I64_TRUNC_SAT_F64_S), "F:I", f64b(1e300)) == 0x7fffffffffffffffull);
+  assert_true(un_ok(O(I64_TRUNC_SAT_F64_S), "F:I", f64b(-1e300)) == 0x8000000000000000ull);
+  assert_true(un_ok(O(I64_TRUNC_SAT_F32_U), "f:I", f32b(-5.0f)) == 0);
+  assert_true(un_ok(O(I64_TRUNC_SAT_F64_U), "F:I", f64b(1e20)) == UINT64_MAX);
+  assert_true(un_ok(O(I64_TRUNC_SAT_F64_U), "F:I", f64b(NAN)) == 0);
+  assert_true(un_ok(O(I64_TRUNC_SAT_F32_S), "f:I", f32b(-3.9f)) == (uint64_t)-3);
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static void test_memory_bounds(void **state) {
+  (void)state;
+  uint64_t r, end = WASM_PAGE_SIZE;
+  DEF(0, "load32", "i:i", 0, O(LOCAL_GET), 0, O(I32_LOAD), 0, O(RETURN));
+  DEF(1, "load8", "i:i", 0, O(LOCAL_GET), 0, O(I32_LOAD8_U), 0, O(RETURN));
+  DEF(2, "load_off", "i:i", 0, O(LOCAL_GET), 0, O(I32_LOAD8_U), 0xffffffffull, O(RETURN));
+  DEF(3, "store64", "iI:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I64_STORE), 0, O(RETURN));
+  memcpy(W.mems[0]->data + end - 4, "\x01\x02\x03\x04", 4);
+  assert_int_equal(call(0, &r, 1, end - 4), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0x04030201u);
+  assert_int_equal(call(0, &r, 1, end - 3), LOAM_TRAP_OOB_MEMORY);
+  assert_string_equal(W.err.message, "out of bounds memory access");
+  assert_int_equal(call(1, &r, 1, end - 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 4);
+  assert_int_equal(call(1, &r, 1, end), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(1, &r, 1, 0xffffffffull), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(2, &r, 1, 1), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(3, NULL, 2, end - 8, 0x1122334455667788ull), LOAM_OK);
+  assert_int_equal(call(3, NULL, 2, end - 7, 1), LOAM_TRAP_OOB_MEMORY);
+  /* The trapping store wrote nothing. */
+  assert_int_equal(W.mems[0]->data[end - 1], 0x11);
+  /* Unaligned access is fine. */
+  assert_int_equal(call(3, NULL, 2, 3, 0x1122334455667788ull), LOAM_OK);
+  assert_int_equal(call(0, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0x33445566u);
+}
+
+static void test_memory_widths(void **state) {
+  (void)state;
+  memcpy(W.mems[0]->data + 16, "\x80\xff\x7f\x80\x01\x02\x03\x84", 8);
+  struct { wasm_op op; const char *sig; uint64_t want; } cases[] = {
+    {O(I32_LOAD8_S), "i:i", 0xffffff80u}, {O(I32_LOAD8_U), "i:i", 0x80},
+    {O(I32_LOAD16_S), "i:i", 0xffffff80u}, {O(I32_LOAD16_U), "i:i", 0xff80},
+    {O(I64_LOAD8_S), "i:I", 0xffffffffffffff80ull}, {O(I64_LOAD8_U), "i:I", 0x80},
+    {O(I64_LOAD16_S), "i:I", 0xffffffffffffff80ull}, {O(I64_LOAD16_U), "i:I", 0xff80},
+    {O(I64_LOAD32_S), "i:I", 0xffffffff807fff80ull}, {O(I64_LOAD32_U), "i:I", 0x807fff80ull},
+    {O(I64_LOAD), "i:I", 0x84030201807fff80ull}, {O(F64_LOAD), "i:F", 0x84030201807fff80ull},
+    {O(F32_LOAD), "i:f", 0x807fff80u},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    uint64_t r;
+    DEF(0, "load", cases[i].sig, 0, O(LOCAL_GET), 0, cases[i].op, 6, O(RETURN));
+    assert_int_equal(call(0, &r, 1, GARBAGE | 10), LOAM_OK);
+    if (cases[i].sig[2] != 'I' && cases[i].sig[2] != 'F') r = (uint32_t)r;
+    assert_true(r == cases[i].want);
+  }
+  wasm_op stores[] = {O(I32_STORE8), O(I32_STORE16), O(I32_STORE), O(I64_STORE8),
+                      O(I64_STORE16), O(I64_STORE32), O(F32_STORE), O(F64_STORE)};
+  unsigned widths[] = {1, 2, 4, 1, 2, 4, 4, 8};
+  for (size_t i = 0; i < 8; i++) {
+    memset(W.mems[0]->data + 100, 0, 16);
+    DEF(0, "store", "iI:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, stores[i], 1,
+        O(RETURN));
+    assert_int_equal(call(0, NULL, 2, 99, 0xa1a2a3a4a5a6a7a8ull), LOAM_OK);
+    for (unsigned k = 0; k < 9; k++)
+      assert_int_equal(W.mems[0]->data[100 + k], k < widths[i] ? 0xa8 - k : 0);
+  }
+}
+
+static void test_memory_grow_bulk(void **state) {
+  (void)state;
+  uint64_t r;
+  DEF(0, "grow", "i:i", 0, O(LOCAL_GET), 0, O(MEMORY_GROW), O(RETURN));
+  DEF(1, "size", ":i", 0, O(MEMORY_SIZE), O(RETURN));
+  DEF(2, "load", "i:i", 0, O(LOCAL_GET), 0, O(I32_LOAD8_U), 0, O(RETURN));
+  DEF(3, "fill", "iii:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 2,
+      O(MEMORY_FILL), O(RETURN));
+  DEF(4, "copy", "iii:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 2,
+      O(MEMORY_COPY), O(RETURN));
+  DEF(5, "init", "iii:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 2,
+      O(MEMORY_INIT), 0, O(RETURN));
+  DEF(6, "drop", ":", 0, O(DATA_DROP), 0, O(RETURN));
+  assert_int_equal(call(2, &r, 1, WASM_PAGE_SIZE), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(0, &r, 1, 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call(1, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 2);
+  assert_int_equal(call(2, &r, 1, WASM_PAGE_SIZE), LOAM_OK);
+  assert_int_equal(call(0, &r, 1, 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0xffffffffu);
+  assert_int_equal(call(0, &r, 1, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 2);
+  uint64_t end = 2 * WASM_PAGE_SIZE;
+  /* fill / copy: bounds are checked before anything is written */
+  assert_int_equal(call(3, NULL, 3, end - 4, 0x1ff, 4), LOAM_OK);
+  assert_int_equal(W.mems[0]->data[end - 1], 0xff);
+  assert_int_equal(call(3, NULL, 3, end, 7, 0), LOAM_OK);
+  assert_int_equal(call(3, NULL, 3, end + 1, 7, 0), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(3, NULL, 3, end - 4, 7, 5), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(W.mems[0]->data[end - 4], 0xff);
+  memcpy(W.mems[0]->data, "abcdefgh", 8);
+  assert_int_equal(call(4, NULL, 3, 2, 0, 6), LOAM_OK);  /* overlapping */
+  assert_memory_equal(W.mems[0]->data, "ababcdef", 8);
+  assert_int_equal(call(4, NULL, 3, 0, 2, 6), LOAM_OK);
+  assert_memory_equal(W.mems[0]->data, "abcdefef", 8);
+  assert_int_equal(call(4, NULL, 3, 0, end - 2, 3), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(4, NULL, 3, 0, end, 0), LOAM_OK);
+  /* init / drop */
+  assert_int_equal(call(5, NULL, 3, 10, 1, 4), LOAM_OK);
+  assert_memory_equal(W.mems[0]->data + 10, "ello", 4);
+  assert_int_equal(call(5, NULL, 3, 10, 1, 5), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(5, NULL, 3, end, 5, 0), LOAM_OK);
+  assert_int_equal(call(6, NULL, 0), LOAM_OK);
+  assert_int_equal(call(5, NULL, 3, 10, 0, 1), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(5, NULL, 3, 10, 0, 0), LOAM_OK);
+}
+
+/* ---- control ------------------------------------------------------------------- */
+
+static void test_branches(void **state) {
+  (void)state;
+  uint64_t r;
+  /* 100 1 2 3, br drop 2 keep 1 -> 100 3, add -> 103 */
+  DEF(0, "br_adj", ":i", 0,
+      O(I32_CONST), 100, O(I32_CONST), 1, O(I32_CONST), 2, O(I32_CONST), 3,
+      /* 8 */ O(BR_ADJ), 12, wasm_adj(2, 1), /* 11 */ O(UNREACHABLE),
+      /* 12 */ O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 103);
+  /* 100 7 cond br_if(drop 1 keep 1) -> 7 | add -> 107 */
+  DEF(1, "br_if_adj", "i:i", 0,
+      O(I32_CONST), 100, O(I32_CONST), 7, O(LOCAL_GET), 0,
+      /* 6 */ O(BR_IF_ADJ), 11, wasm_adj(1, 1),
+      /* 9 */ O(I32_ADD), O(RETURN), /* 11 */ O(RETURN));
+  assert_int_equal(call(1, &r, 1, GARBAGE | 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 7);
+  assert_int_equal(call(1, &r, 1, GARBAGE), LOAM_OK);
+  assert_int_equal((uint32_t)r, 107);
+  /* br_if / br_unless / br */
+  DEF(2, "if", "i:i", 0,
+      O(LOCAL_GET), 0, /* 2 */ O(BR_UNLESS), 8, O(I32_CONST), 1, /* 6 */ O(BR), 10,
+      /* 8 */ O(I32_CONST), 2, /* 10 */ O(RETURN));
+  assert_int_equal(call(2, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call(2, &r, 1, GARBAGE), LOAM_OK);
+  assert_int_equal((uint32_t)r, 2);
+  DEF(3, "br_if", "i:i", 0,
+      O(I32_CONST), 9, O(LOCAL_GET), 0, /* 4 */ O(BR_IF), 7, O(DROP),
+      /* 7 */ O(RETURN));
+  assert_int_equal(call(3, &r, 1, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0);  /* the 9 was dropped: param 0 is on top */
+  assert_int_equal(call(3, &r, 1, 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 9);
+  /* br_table with a default */
+  DEF(4, "br_table", "i:i", 0,
+      O(LOCAL_GET), 0, /* 2 */ O(BR_TABLE), 2, 10, 0, 13, 0, 16, 0,
+      /* 10 */ O(I32_CONST), 10, O(RETURN), /* 13 */ O(I32_CONST), 11, O(RETURN),
+      /* 16 */ O(I32_CONST), 12, O(RETURN));
+  uint32_t want[] = {10, 11, 12, 12};
+  uint64_t in[] = {0, 1, 2, 0xffffffff};
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(call(4, &r, 1, in[i]), LOAM_OK);
+    assert_int_equal((uint32_t)r, want[i]);
+  }
+  /* br_table adjusting: 5 6 idx -> keep 1 drop 1 -> 6 */
+  DEF(5, "br_table_adj", "i:i", 0,
+      O(I32_CONST), 5, O(I32_CONST), 6, O(LOCAL_GET), 0,
+      /* 6 */ O(BR_TABLE), 0, 10, wasm_adj(1, 1), /* 10 */ O(RETURN));
+  assert_int_equal(call(5, &r, 1, 3), LOAM_OK);
+  assert_int_equal((uint32_t)r, 6);
+  /* select, locals zeroed, tee */
+  DEF(6, "select", "iii:i", 1,
+      O(LOCAL_GET), 3, O(LOCAL_GET), 0, O(I32_ADD), O(LOCAL_GET), 1,
+      O(LOCAL_GET), 2, O(SELECT), O(LOCAL_TEE), 3, O(DROP), O(LOCAL_GET), 3,
+      O(RETURN));
+  assert_int_equal(call(6, &r, 3, 1, 2, GARBAGE | 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call(6, &r, 3, 1, 2, GARBAGE), LOAM_OK);
+  assert_int_equal((uint32_t)r, 2);
+}
+
+static void test_globals_refs(void **state) {
+  (void)state;
+  uint64_t r;
+  W.globals[0].value = 41;
+  DEF(0, "inc", ":i", 0, O(GLOBAL_GET), 0, O(I32_CONST), 1, O(I32_ADD),
+      O(GLOBAL_SET), 0, O(GLOBAL_GET), 0, O(RETURN));
+  assert_int_equal(call(0, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 42);
+  assert_int_equal((uint32_t)W.globals[0].value, 42);
+  DEF(1, "reffunc", ":r", 0, O(REF_FUNC), 2, O(RETURN));
+  DEF(2, "isnull", "r:i", 0, O(LOCAL_GET), 0, O(REF_IS_NULL), O(RETURN));
+  DEF(3, "null", ":r", 0, O(REF_NULL), O(RETURN));
+  assert_int_equal(call(1, &r, 0), LOAM_OK);
+  assert_ptr_equal((void *)(uintptr_t)r, &W.funcs[2]);
+  assert_int_equal(call(2, &r, 1, r), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0);
+  assert_int_equal(call(3, &r, 0), LOAM_OK);
+  assert_int_equal(call(2, &r, 1, r), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  DEF(4, "consts", ":F", 0, O(I64_CONST), 0x123456789abcdefull, O(DROP),
+      O(F64_CONST), f64b(1.5), O(RETURN));
+  assert_int_equal(call(4, &r, 0), LOAM_OK);
+  assert_true(r == f64b(1.5));
+}
+
+static void test_calls_recursion(void **state) {
+  (void)state;
+  uint64_t r;
+  DEF(0, "fac", "I:I", 0,
+      O(LOCAL_GET), 0, O(I64_EQZ), /* 3 */ O(BR_UNLESS), 8, O(I64_CONST), 1,
+      O(RETURN), /* 8 */ O(LOCAL_GET), 0, O(LOCAL_GET), 0, O(I64_CONST), 1,
+      O(I64_SUB), O(CALL), 0, O(I64_MUL), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 20), LOAM_OK);
+  assert_true(r == 2432902008176640000ull);
+  DEF(1, "fib", "i:i", 0,
+      O(LOCAL_GET), 0, O(I32_CONST), 2, O(I32_LT_U), /* 5 */ O(BR_UNLESS), 10,
+      O(LOCAL_GET), 0, O(RETURN),
+      /* 10 */ O(LOCAL_GET), 0, O(I32_CONST), 1, O(I32_SUB), O(CALL), 1,
+      O(LOCAL_GET), 0, O(I32_CONST), 2, O(I32_SUB), O(CALL), 1, O(I32_ADD),
+      O(RETURN));
+  assert_int_equal(call(1, &r, 1, 20), LOAM_OK);
+  assert_int_equal((uint32_t)r, 6765);
+  /* multiple results through a call */
+  DEF(2, "pair", "i:ii", 0, O(LOCAL_GET), 0, O(I32_CONST), 1, O(I32_ADD),
+      O(LOCAL_GET), 0, O(RETURN));
+  DEF(3, "use_pair", "i:i", 1, O(I32_CONST), 1000, O(LOCAL_GET), 0, O(CALL), 2,
+      O(I32_SUB), O(I32_ADD), O(RETURN));
+  assert_int_equal(call(3, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1001);
+  assert_int_equal(call(2, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)W.store->stack[1], 5);
+}
+
+static void test_call_indirect(void **state) {
+  (void)state;
+  uint64_t r;
+  DEF(0, "dispatch", "i:i", 0, O(I32_CONST), 5, O(LOCAL_GET), 0,
+      O(CALL_INDIRECT), type_of("i:i"), 0, O(RETURN));
+  DEF(1, "double", "i:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 0, O(I32_ADD), O(RETURN));
+  DEF(2, "const", ":i", 0, O(I32_CONST), 3, O(RETURN));
+  W.tabs[0]->elems[0] = &W.funcs[1];
+  W.tabs[0]->elems[1] = NULL;
+  W.tabs[0]->elems[2] = &W.funcs[2];
+  assert_int_equal(call(0, &r, 1, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 10);
+  assert_int_equal(call(0, &r, 1, 1), LOAM_TRAP_UNINITIALIZED_ELEMENT);
+  assert_string_equal(W.err.message, "uninitialized element");
+  assert_int_equal(call(0, &r, 1, 2), LOAM_TRAP_INDIRECT_TYPE);
+  assert_string_equal(W.err.message, "indirect call type mismatch");
+  assert_int_equal(call(0, &r, 1, 3), LOAM_TRAP_UNDEFINED_ELEMENT);
+  assert_string_equal(W.err.message, "undefined element");
+  assert_string_equal(W.err.backtrace, "  #0 dispatch (func 0)\n");
+}
+
+static void test_tables(void **state) {
+  (void)state;
+  uint64_t r;
+  void *f1 = &W.funcs[1];
+  DEF(0, "get", "i:r", 0, O(LOCAL_GET), 0, O(TABLE_GET), 0, O(RETURN));
+  DEF(1, "set", "ir:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(TABLE_SET), 0, O(RETURN));
+  DEF(2, "size", ":i", 0, O(TABLE_SIZE), 0, O(RETURN));
+  DEF(3, "grow", "ri:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(TABLE_GROW), 0, O(RETURN));
+  DEF(4, "fill", "iri:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 2,
+      O(TABLE_FILL), 0, O(RETURN));
+  DEF(5, "copy", "iii:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 2,
+      O(TABLE_COPY), 0, 0, O(RETURN));
+  DEF(6, "init", "iii:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 2,
+      O(TABLE_INIT), 0, 0, O(RETURN));
+  DEF(7, "drop", ":", 0, O(ELEM_DROP), 0, O(RETURN));
+  assert_int_equal(call(1, NULL, 2, 2, (uint64_t)(uintptr_t)f1), LOAM_OK);
+  assert_int_equal(call(0, &r, 1, 2), LOAM_OK);
+  assert_ptr_equal((void *)(uintptr_t)r, f1);
+  assert_int_equal(call(0, &r, 1, 3), LOAM_TRAP_OOB_TABLE);
+  assert_string_equal(W.err.message, "out of bounds table access");
+  assert_int_equal(call(1, NULL, 2, 3, 0), LOAM_TRAP_OOB_TABLE);
+  assert_int_equal(call(3, &r, 2, (uint64_t)(uintptr_t)f1, 2), LOAM_OK);
+  assert_int_equal((uint32_t)r, 3);
+  assert_int_equal(call(2, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 5);
+  assert_ptr_equal(W.tabs[0]->elems[4], f1);
+  assert_ptr_equal(W.tabs[0]->elems[2], f1);
+  assert_int_equal(call(3, &r, 2, 0, 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0xffffffffu);  /* over max */
+  assert_int_equal(call(3, &r, 2, 0, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 5);
+  assert_int_equal(call(4, NULL, 3, 0, 0, 5), LOAM_OK);
+  assert_null(W.tabs[0]->elems[4]);
+  assert_int_equal(call(4, NULL, 3, 5, 0, 0), LOAM_OK);
+  assert_int_equal(call(4, NULL, 3, 6, 0, 0), LOAM_TRAP_OOB_TABLE);
+  assert_int_equal(call(4, NULL, 3, 1, (uint64_t)(uintptr_t)f1, 5), LOAM_TRAP_OOB_TABLE);
+  assert_null(W.tabs[0]->elems[1]);
+  void *items[2] = {&W.funcs[2], &W.funcs[3]};
+  W.elem_items[0] = items;
+  W.elem_len[0] = 2;
+  assert_int_equal(call(6, NULL, 3, 3, 0, 2), LOAM_OK);
+  assert_ptr_equal(W.tabs[0]->elems[3], &W.funcs[2]);
+  assert_ptr_equal(W.tabs[0]->elems[4], &W.funcs[3]);
+  assert_int_equal(call(6, NULL, 3, 4, 0, 2), LOAM_TRAP_OOB_TABLE);
+  assert_int_equal(call(5, NULL, 3, 2, 3, 3), LOAM_TRAP_OOB_TABLE);
+  assert_int_equal(call(5, NULL, 3, 2, 3, 2), LOAM_OK);  /* overlapping */
+  assert_ptr_equal(W.tabs[0]->elems[2], &W.funcs[2]);
+  assert_ptr_equal(W.tabs[0]->elems[3], &W.funcs[3]);
+  assert_ptr_equal(W.tabs[0]->elems[4], &W.funcs[3]);
+  assert_int_equal(call(5, NULL, 3, 0, 4, 2), LOAM_TRAP_OOB_TABLE);
+  assert_int_equal(call(7, NULL, 0), LOAM_OK);
+  assert_int_equal(call(6, NULL, 3, 0, 0, 1), LOAM_TRAP_OOB_TABLE);
+  assert_int_equal(call(6, NULL, 3, 0, 0, 0), LOAM_OK);
+}
+
+/* ---- traps, stopping, host calls ---------------------------------------------------- */
+
+static void test_trap_backtrace(void **state) {
+  (void)state;
+  uint64_t r;
+  DEF(0, "outer", ":i", 0, O(CALL), 1, O(RETURN));
+  DEF(1, "inner", ":i", 0, O(UNREACHABLE), O(RETURN));
+  assert_int_equal(call(0, &r, 0), LOAM_TRAP_UNREACHABLE);
+  assert_string_equal(W.err.message, "unreachable");
+  assert_string_equal(W.err.backtrace,
+                      "  #0 inner (func 1)\n  #1 outer (func 0)\n");
+  /* The store is usable afterwards. */
+  DEF(1, "inner", ":i", 0, O(I32_CONST), 4, O(RETURN));
+  assert_int_equal(call(0, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 4);
+  assert_string_equal(W.err.message, "");
+}
+
+static void test_stack_exhaustion(void **state) {
+  (void)state;
+  uint64_t r;
+  DEF(0, "forever", ":", 0, O(CALL), 0, O(RETURN));
+  assert_int_equal(call(0, &r, 0), LOAM_TRAP_STACK_EXHAUSTED);
+  assert_string_equal(W.err.message, "call stack exhausted");
+  assert_non_null(strstr(W.err.backtrace, "  ...\n"));
+  /* Value stack exhaustion before the frame limit: big frames. */
+  DEF(1, "fat", "i:", 2000, O(LOCAL_GET), 0, O(CALL), 1, O(RETURN));
+  assert_int_equal(call(1, &r, 1, 0), LOAM_TRAP_STACK_EXHAUSTED);
+  /* Still usable. */
+  DEF(2, "ok", ":i", 0, O(I32_CONST), 1, O(RETURN));
+  assert_int_equal(call(2, &r, 0), LOAM_OK);
+}
+
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* An infinite loop counting its iterations in global 0. */
+static void def_spin(void) {
+  DEF(0, "spin", ":", 0, /* 0 */ O(LOOP_CHECK), O(GLOBAL_GET), 0, O(I64_CONST), 1,
+      O(I64_ADD), O(GLOBAL_SET), 0, O(BR), 0);
+}
+
+static void test_fuel(void **state) {
+  (void)state;
+  def_spin();
+  W.store->fuel = 1000;
+  assert_int_equal(call(0, NULL, 0), LOAM_TRAP_FUEL);
+  assert_string_equal(W.err.message, "fuel exhausted");
+  assert_true(W.globals[0].value == 1000);
+  assert_true(W.store->fuel == 0);
+  assert_int_equal(call(0, NULL, 0), LOAM_TRAP_FUEL);
+  /* Calls use fuel too. */
+  DEF(1, "fib", "i:i", 0,
+      O(LOCAL_GET), 0, O(I32_CONST), 2, O(I32_LT_U), O(BR_UNLESS), 10,
+      O(LOCAL_GET), 0, O(RETURN),
+      O(LOCAL_GET), 0, O(I32_CONST), 1, O(I32_SUB), O(CALL), 1,
+      O(LOCAL_GET), 0, O(I32_CONST), 2, O(I32_SUB), O(CALL), 1, O(I32_ADD),
+      O(RETURN));
+  W.store->fuel = 10;
+  assert_int_equal(call(1, NULL, 1, 30), LOAM_TRAP_FUEL);
+  W.store->fuel = 1000000;
+  uint64_t r;
+  assert_int_equal(call(1, &r, 1, 10), LOAM_OK);
+  assert_int_equal((uint32_t)r, 55);
+  assert_true(W.store->fuel == 1000000 - 176);  /* fib(10) makes 176 calls */
+}
+
+static void *interrupter(void *arg) {
+  uint64_t *when = arg;
+  struct timespec d = {0, 20 * 1000000};
+  nanosleep(&d, NULL);
+  *when = mono_ns();
+  atomic_store(&W.store->interrupt, true);
+  return NULL;
+}
+
+static void test_interrupt(void **state) {
+  (void)state;
+  def_spin();
+  uint64_t when = 0;
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, interrupter, &when), 0);
+  loam_status st = call(0, NULL, 0);
+  uint64_t stopped = mono_ns();
+  pthread_join(t, NULL);
+  assert_int_equal(st, LOAM_TRAP_INTERRUPTED);
+  assert_string_equal(W.err.message, "interrupted");
+  assert_false(atomic_load(&W.store->interrupt));  /* cleared on delivery */
+  print_message("interrupt delivered after %.3f ms\n", (stopped - when) / 1e6);
+  assert_true(stopped - when < 10 * 1000000ull);
+  /* A later call runs normally (to its fuel limit). */
+  W.store->fuel = 5;
+  assert_int_equal(call(0, NULL, 0), LOAM_TRAP_FUEL);
+}
+
+static void test_deadline(void **state) {
+  (void)state;
+  def_spin();
+  W.store->deadline_ns = mono_ns() + 5 * 1000000;
+  loam_status st = call(0, NULL, 0);
+  uint64_t stopped = mono_ns();
+  assert_int_equal(st, LOAM_TRAP_DEADLINE);
+  assert_string_equal(W.err.message, "deadline exceeded");
+  print_message("deadline overshoot %.3f ms\n", (stopped - W.store->deadline_ns) / 1e6);
+  assert_true(stopped >= W.store->deadline_ns);
+  assert_true(stopped - W.store->deadline_ns < 10 * 1000000ull);
+}
+
+/* Host function: doubles its argument by calling wasm function 2 again
+ * (a nested invocation on the same store). */
+static loam_status nested_host(loam_caller *c, uint64_t *slots, void *user) {
+  assert_ptr_equal(c->inst, &W.inst);
+  assert_ptr_equal(c->store, W.store);
+  uint64_t *sp = c->store->sp;
+  assert_true(sp >= slots + 1);
+  sp[0] = slots[0];
+  loam_status st = wasm_invoke(c->store, &W.funcs[(uintptr_t)user], sp, c->err);
+  if (st) return st;
+  slots[0] = sp[0];
+  return LOAM_OK;
+}
+
+static loam_status failing_host(loam_caller *c, uint64_t *slots, void *user) {
+  (void)slots;
+  (void)user;
+  c->err->code = LOAM_TRAP_HOST;
+  snprintf(c->err->message, sizeof c->err->message, "host says no");
+  return LOAM_TRAP_HOST;
+}
+
+static loam_status results_host(loam_caller *c, uint64_t *slots, void *user) {
+  (void)c;
+  (void)user;
+  slots[0] = 1, slots[1] = 2, slots[2] = 3;
+  return LOAM_OK;
+}
+
+static void test_host_calls(void **state) {
+  (void)state;
+  uint64_t r;
+  DEF(0, "f", "i:i", 0, O(LOCAL_GET), 0, O(CALL), 1, O(I32_CONST), 1,
+      O(I32_ADD), O(RETURN));
+  host(1, "h", "i:i", nested_host, (void *)2);
+  DEF(2, "g", "i:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 0, O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)r, 11);
+  /* A trap in the nested invocation comes back with both backtraces. */
+  DEF(2, "g", "i:i", 0, O(UNREACHABLE));
+  assert_int_equal(call(0, &r, 1, 5), LOAM_TRAP_UNREACHABLE);
+  assert_string_equal(W.err.message, "unreachable");
+  assert_string_equal(W.err.backtrace, "  #0 g (func 2)\n  #1 f (func 0)\n");
+  /* A failing host function keeps its message. */
+  host(1, "h", "i:i", failing_host, NULL);
+  assert_int_equal(call(0, &r, 1, 5), LOAM_TRAP_HOST);
+  assert_string_equal(W.err.message, "host says no");
+  assert_string_equal(W.err.backtrace, "  #0 f (func 0)\n");
+  /* More results than params; called directly from the embedder too. */
+  host(3, "three", ":iii", results_host, NULL);
+  DEF(4, "sum3", ":i", 0, O(CALL), 3, O(I32_ADD), O(I32_ADD), O(RETURN));
+  assert_int_equal(call(4, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 6);
+  assert_int_equal(call(3, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  /* Deep recursion through the host (guest -> host -> guest ...) traps. */
+  DEF(5, "rec", "i:i", 0, O(LOCAL_GET), 0, O(CALL), 6, O(RETURN));
+  host(6, "hrec", "i:i", nested_host, (void *)5);
+  assert_int_equal(call(5, &r, 1, 1), LOAM_TRAP_STACK_EXHAUSTED);
+}
+
+/* Calls into another instance switch memory and globals, and back. */
+static void test_cross_instance(void **state) {
+  (void)state;
+  uint64_t r;
+  static loam_instance other;
+  static loam_memory omem;
+  static loam_global og;
+  static loam_global *ogp[1];
+  static loam_memory *omems[1];
+  uint8_t obytes[WASM_PAGE_SIZE];
+  memset(obytes, 0, sizeof obytes);
+  obytes[0] = 77;
+  omem = (loam_memory){.data = obytes, .size = WASM_PAGE_SIZE, .pages = 1,
+                       .max_pages = 1, .reserved = WASM_PAGE_SIZE};
+  og.value = 1000;
+  ogp[0] = &og;
+  omems[0] = &omem;
+  other = W.inst;
+  other.mem0 = &omem;
+  other.mems = omems;
+  other.globals = ogp;
+  W.mems[0]->data[0] = 5;
+  W.globals[0].value = 1;
+  DEF(0, "here", ":i", 0, O(I32_CONST), 0, O(I32_LOAD8_U), 0, O(GLOBAL_GET), 0,
+      O(I32_ADD), O(CALL), 1, O(I32_ADD), O(I32_CONST), 0, O(I32_LOAD8_U), 0,
+      O(I32_ADD), O(RETURN));
+  DEF(1, "there", ":i", 0, O(I32_CONST), 0, O(I32_LOAD8_U), 0, O(GLOBAL_GET), 0,
+      O(I32_ADD), O(RETURN));
+  W.funcs[1].inst = &other;
+  assert_int_equal(call(0, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 5 + 1 + 77 + 1000 + 5);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    T(test_i32_arith), T(test_i32_division), T(test_i64_arith),
+    T(test_float_minmax_nan), T(test_float_rounding), T(test_float_conversions),
+    T(test_truncation_bounds), T(test_saturating),
+    T(test_memory_bounds), T(test_memory_widths), T(test_memory_grow_bulk),
+    T(test_branches), T(test_globals_refs), T(test_calls_recursion),
+    T(test_call_indirect), T(test_tables), T(test_trap_backtrace),
+    T(test_stack_exhaustion), T(test_fuel), T(test_interrupt), T(test_deadline),
+    T(test_host_calls), T(test_cross_instance),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
