@@ -56,7 +56,9 @@ bool loam_module_export_functype(const loam_module *lm, const char *name,
   const wasm_module *m = lm->m;
   for (uint32_t i = 0; i < m->nexports; i++) {
     const wasm_export *e = &m->exports[i];
-    if (e->kind != LOAM_EXTERN_FUNC || strcmp(e->name, name) != 0) continue;
+    if (e->kind != LOAM_EXTERN_FUNC || e->name_len != strlen(name) ||
+        memcmp(e->name, name, e->name_len) != 0)
+      continue;
     const wasm_functype *t = &m->types[m->funcs[e->index].type];
     *out = (loam_functype){t->nparams, t->nresults, wasm_functype_params(t),
                            wasm_functype_results(t)};

@@ -89,6 +89,11 @@ static bool utf8_valid(const uint8_t *p, size_t n) {
 
 /* A name: length-prefixed UTF-8, returned as a NUL-terminated copy. */
 bool wdec_name(wdec *d, char **out) {
+  uint32_t len;
+  return wdec_name_n(d, out, &len);
+}
+
+bool wdec_name_n(wdec *d, char **out, uint32_t *len) {
   size_t at = d->r.pos;
   uint32_t n;
   if (!wdec_len(d, &n)) return false;
@@ -104,6 +109,7 @@ bool wdec_name(wdec *d, char **out) {
   s[n] = '\0';
   d->r.pos += n;
   *out = s;
+  *len = n;
   return true;
 }
 
@@ -233,7 +239,8 @@ static bool sec_import(wdec *d) {
   for (uint32_t i = 0; i < n; i++) {
     wasm_import *im = &m->imports[i];
     m->nimports = i + 1; /* so a partly read import is freed */
-    if (!wdec_name(d, &im->module) || !wdec_name(d, &im->name) ||
+    if (!wdec_name_n(d, &im->module, &im->module_len) ||
+        !wdec_name_n(d, &im->name, &im->name_len) ||
         !read_import_desc(d, im))
       return false;
   }
@@ -339,7 +346,7 @@ static bool sec_export(wdec *d) {
     wasm_export *e = &m->exports[i];
     uint8_t kind;
     m->nexports = i + 1;
-    if (!wdec_name(d, &e->name)) return false;
+    if (!wdec_name_n(d, &e->name, &e->name_len)) return false;
     size_t at = d->r.pos;
     if (!wdec_u8(d, &kind)) return false;
     if (kind > LOAM_EXTERN_GLOBAL) return wdec_fail(d, at, "malformed export kind");

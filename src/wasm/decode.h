@@ -25,6 +25,7 @@ bool wdec_u8(wdec *d, uint8_t *out);
 bool wdec_u32(wdec *d, uint32_t *out);
 bool wdec_len(wdec *d, uint32_t *out);
 bool wdec_name(wdec *d, char **out);
+bool wdec_name_n(wdec *d, char **out, uint32_t *len); /* also its length */
 bool wdec_reftype(wdec *d, uint8_t *out);
 bool wdec_valtype(wdec *d, uint8_t *out);
 bool wdec_constexpr(wdec *d, wasm_constexpr *out);

@@ -277,9 +277,10 @@ const loam_module *loam_instance_module(const loam_instance *inst) { return inst
 bool loam_instance_export(const loam_instance *inst, const char *name,
                           loam_extern *out) {
   const wasm_module *m = inst->module->m;
+  size_t len = strlen(name);
   for (uint32_t i = 0; i < m->nexports; i++) {
     const wasm_export *e = &m->exports[i];
-    if (strcmp(e->name, name) != 0) continue;
+    if (e->name_len != len || memcmp(e->name, name, len) != 0) continue;
     out->kind = e->kind;
     switch (e->kind) {
     case LOAM_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;

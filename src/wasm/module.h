@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Engine limits (beyond these a module is rejected with a clear error). */
 #define WASM_MAX_PAGES 65536u        /* 4 GiB of 64 KiB pages */
@@ -68,6 +69,7 @@ typedef struct wasm_constexpr {
 
 typedef struct wasm_import {
   char *module, *name;   /* NUL-terminated copies (validated UTF-8) */
+  uint32_t module_len, name_len; /* byte lengths: a name may hold U+0000 */
   loam_externkind kind;
   union {
     uint32_t func_type;  /* type index */
@@ -79,6 +81,8 @@ typedef struct wasm_import {
 
 typedef struct wasm_export {
   char *name;
+  uint32_t name_len;     /* byte length: a name may hold U+0000, so compare
+                            names with wasm_name_eq, not strcmp */
   loam_externkind kind;
   uint32_t index;        /* in the kind's index space (imports first) */
 } wasm_export;
@@ -152,6 +156,12 @@ typedef struct wasm_module {
    * expressions). Filled by validation. */
   uint8_t *func_declared; /* nfuncs flags */
 } wasm_module;
+
+/* Equality of two names given with their byte lengths. */
+static inline bool wasm_name_eq(const char *a, uint32_t alen, const char *b,
+                                uint32_t blen) {
+  return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
 
 /* decode.c: parses `bytes` (copied) into a new module. On failure returns
  * NULL and fills err with LOAM_ERR_MALFORMED and

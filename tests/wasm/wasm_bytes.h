@@ -14,7 +14,7 @@
 
 typedef struct wb { uint8_t *p; size_t len, cap; } wb;
 
-static void wb_raw(wb *b, const void *src, size_t n) {
+static inline void wb_raw(wb *b, const void *src, size_t n) {
   if (b->cap - b->len < n) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap - b->len < n) cap *= 2;
@@ -27,7 +27,7 @@ static void wb_raw(wb *b, const void *src, size_t n) {
 }
 
 /* Bytes given as ints, terminated by -1: wb_bytes(&b, 0x60, 0, 0, -1). */
-static void wb_bytes(wb *b, ...) {
+static inline void wb_bytes(wb *b, ...) {
   va_list ap;
   va_start(ap, b);
   for (int v = va_arg(ap, int); v >= 0; v = va_arg(ap, int)) {
@@ -37,7 +37,7 @@ static void wb_bytes(wb *b, ...) {
   va_end(ap);
 }
 
-static void wb_u32(wb *b, uint64_t v) {
+static inline void wb_u32(wb *b, uint64_t v) {
   do {
     uint8_t c = v & 0x7F;
     v >>= 7;
@@ -46,7 +46,7 @@ static void wb_u32(wb *b, uint64_t v) {
   } while (v);
 }
 
-static void wb_s64(wb *b, int64_t v) {
+static inline void wb_s64(wb *b, int64_t v) {
   for (;;) {
     uint8_t c = v & 0x7F;
     v >>= 7; /* arithmetic on clang/gcc */
@@ -57,15 +57,15 @@ static void wb_s64(wb *b, int64_t v) {
   }
 }
 
-static void wb_name(wb *b, const char *s) {
+static inline void wb_name(wb *b, const char *s) {
   wb_u32(b, strlen(s));
   wb_raw(b, s, strlen(s));
 }
 
-static void wb_header(wb *b) { wb_bytes(b, 0x00, 'a', 's', 'm', 1, 0, 0, 0, -1); }
+static inline void wb_header(wb *b) { wb_bytes(b, 0x00, 'a', 's', 'm', 1, 0, 0, 0, -1); }
 
 /* Appends section `id` holding `content`, and frees content. */
-static void wb_section(wb *b, int id, wb *content) {
+static inline void wb_section(wb *b, int id, wb *content) {
   wb_bytes(b, id, -1);
   wb_u32(b, content->len);
   wb_raw(b, content->p, content->len);
@@ -73,7 +73,7 @@ static void wb_section(wb *b, int id, wb *content) {
   memset(content, 0, sizeof *content);
 }
 
-static void wb_free(wb *b) {
+static inline void wb_free(wb *b) {
   free(b->p);
   memset(b, 0, sizeof *b);
 }
