@@ -129,8 +129,13 @@ static bool check_start(const wasm_module *m, loam_error *err) {
   return true;
 }
 
+/* Orders exports by name bytes (names may hold U+0000: use the lengths). */
 static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+  const wasm_export *x = *(const wasm_export *const *)a, *y = *(const wasm_export *const *)b;
+  uint32_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+  int c = n ? memcmp(x->name, y->name, n) : 0;
+  if (c) return c;
+  return (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
 
 static bool check_exports(const wasm_module *m, loam_error *err) {
@@ -146,16 +151,17 @@ static bool check_exports(const wasm_module *m, loam_error *err) {
                        kinds[e->kind], e->index);
   }
   if (m->nexports < 2) return true;
-  /* sorted copies of the names make duplicates neighbours: O(n log n) */
-  char **names = malloc(m->nexports * sizeof *names);
-  if (!names) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
-  for (uint32_t i = 0; i < m->nexports; i++) names[i] = m->exports[i].name;
-  qsort(names, m->nexports, sizeof *names, cmp_names);
+  /* sorting makes duplicates neighbours: O(n log n) */
+  const wasm_export **sorted = malloc(m->nexports * sizeof *sorted);
+  if (!sorted) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
+  for (uint32_t i = 0; i < m->nexports; i++) sorted[i] = &m->exports[i];
+  qsort(sorted, m->nexports, sizeof *sorted, cmp_names);
   bool ok = true;
   for (uint32_t i = 1; i < m->nexports && ok; i++)
-    if (strcmp(names[i - 1], names[i]) == 0)
-      ok = wasm_fail(err, LOAM_ERR_INVALID, "export \"%s\": duplicate export name", names[i]);
-  free(names);
+    if (cmp_names(&sorted[i - 1], &sorted[i]) == 0)
+      ok = wasm_fail(err, LOAM_ERR_INVALID, "export \"%s\": duplicate export name",
+                     sorted[i]->name);
+  free(sorted);
   return ok;
 }
 

@@ -487,6 +487,23 @@ static void test_module_segments_exports_start(void **state) {
   MOD_ERR("\x08\x01\x03", "unknown function 3");
 }
 
+static void test_export_names_with_nul(void **state) {
+  /* exports "\0a" and "\0b" differ although strcmp sees two empty strings */
+  static buf b;
+  b.n = 0;
+  put(&b, STR("\0asm\1\0\0\0\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00"
+              "\x07\x0b\x02\x02\x00\x61\x00\x00\x02\x00\x62\x00\x00"
+              "\x0a\x04\x01\x02\x00\x0b"));
+  loam_error err;
+  wasm_module *m = load(&b, &err);
+  if (!m) fail_msg("%s", err.message);
+  wasm_module_free(m);
+  MOD_ERR("\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00"
+          "\x07\x0b\x02\x02\x00\x61\x00\x00\x02\x00\x61\x00\x00"
+          "\x0a\x04\x01\x02\x00\x0b",
+          "duplicate export name");
+}
+
 static void test_declared_refs(void **state) {
   /* ref.func 0 is fine when function 0 is exported */
   static buf b;
@@ -566,6 +583,7 @@ int main(void) {
       cmocka_unit_test(test_module_limits),
       cmocka_unit_test(test_module_globals),
       cmocka_unit_test(test_module_segments_exports_start),
+      cmocka_unit_test(test_export_names_with_nul),
       cmocka_unit_test(test_declared_refs),
       cmocka_unit_test(test_large_body),
   };
