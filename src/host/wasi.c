@@ -35,7 +35,7 @@ static const wasi_entry table[] = {
     {"clock_res_get", "ii:i", H(clock_res_get), true},
     {"clock_time_get", "iIi:i", H(clock_time_get), true},
     {"fd_advise", "iIIi:i", H(fd_advise), false},
-    {"fd_allocate", "iII:i", H(nosys), false},
+    {"fd_allocate", "iII:i", H(fd_allocate), false},
     {"fd_close", "i:i", H(fd_close), false},
     {"fd_datasync", "i:i", H(fd_datasync), false},
     {"fd_fdstat_get", "ii:i", H(fd_fdstat_get), true},
@@ -43,7 +43,7 @@ static const wasi_entry table[] = {
     {"fd_fdstat_set_rights", "iII:i", H(fd_fdstat_set_rights), false},
     {"fd_filestat_get", "ii:i", H(fd_filestat_get), true},
     {"fd_filestat_set_size", "iI:i", H(fd_filestat_set_size), false},
-    {"fd_filestat_set_times", "iIIi:i", H(nosys), false},
+    {"fd_filestat_set_times", "iIIi:i", H(fd_filestat_set_times), false},
     {"fd_pread", "iiiIi:i", H(fd_pread), true},
     {"fd_prestat_get", "ii:i", H(fd_prestat_get), false},
     {"fd_prestat_dir_name", "iii:i", H(fd_prestat_dir_name), false},
@@ -57,8 +57,8 @@ static const wasi_entry table[] = {
     {"fd_write", "iiii:i", H(fd_write), false},
     {"path_create_directory", "iii:i", H(path_create_directory), false},
     {"path_filestat_get", "iiiii:i", H(path_filestat_get), true},
-    {"path_filestat_set_times", "iiiiIIi:i", H(nosys), false},
-    {"path_link", "iiiiiii:i", H(nosys), false},
+    {"path_filestat_set_times", "iiiiIIi:i", H(path_filestat_set_times), false},
+    {"path_link", "iiiiiii:i", H(path_link), false},
     {"path_open", "iiiiiIIii:i", H(path_open), true},
     {"path_readlink", "iiiiii:i", H(path_readlink), true},
     {"path_remove_directory", "iii:i", H(path_remove_directory), false},
@@ -233,11 +233,17 @@ static uint8_t host_filetype(int fd) {
   return fstat(fd, &st) ? WASI_FT_UNKNOWN : wasi_filetype(st.st_mode);
 }
 
+/* Stdio: borrowed host fds. A stream that cannot seek (a terminal, a pipe)
+ * lacks the seek and tell rights, which is how wasi-libc's isatty tells a
+ * terminal (and so line-buffers stdout on one). */
 static void set_stdio(loam_wasi *w, uint32_t fd, int host) {
   w->fds[fd] = (wasi_fd){.host = host, .owned = false,
                          .rights = WASI_RIGHTS_ALL,
                          .inheriting = WASI_RIGHTS_ALL};
-  if (host >= 0) w->fds[fd].type = host_filetype(host);
+  if (host < 0) return;
+  w->fds[fd].type = host_filetype(host);
+  if (lseek(host, 0, SEEK_CUR) < 0)
+    w->fds[fd].rights &= ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL);
 }
 
 static bool add_preopen(loam_wasi *w, const loam_wasi_preopen *p,

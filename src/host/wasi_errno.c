@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* Host errno -> WASI errno (numbers from typenames.witx). */
 static const struct { int host, wasi; } errnos[] = {
@@ -64,4 +65,23 @@ int wasi_put_filestat(wasi_ctx *k, uint32_t addr, const struct stat *st) {
   wasi_set64(p + 48, ns(st->st_mtim));
   wasi_set64(p + 56, ns(st->st_ctim));
   return WASI_ESUCCESS;
+}
+
+/* A WASI timestamp as a timespec. */
+static struct timespec to_ts(uint64_t t) {
+  return (struct timespec){(time_t)(t / 1000000000u), (long)(t % 1000000000u)};
+}
+
+bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst,
+                struct timespec *ts) {
+  if ((fst & WASI_FST_ATIM && fst & WASI_FST_ATIM_NOW) ||
+      (fst & WASI_FST_MTIM && fst & WASI_FST_MTIM_NOW))
+    return false;
+  ts[0] = fst & WASI_FST_ATIM_NOW ? (struct timespec){0, UTIME_NOW}
+          : fst & WASI_FST_ATIM   ? to_ts(atim)
+                                  : (struct timespec){0, UTIME_OMIT};
+  ts[1] = fst & WASI_FST_MTIM_NOW ? (struct timespec){0, UTIME_NOW}
+          : fst & WASI_FST_MTIM   ? to_ts(mtim)
+                                  : (struct timespec){0, UTIME_OMIT};
+  return true;
 }

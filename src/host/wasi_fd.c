@@ -188,6 +188,25 @@ int wasi_h_fd_filestat_set_size(wasi_ctx *k) {
   return ftruncate(e->host, (off_t)size) ? wasi_errno(errno) : WASI_ESUCCESS;
 }
 
+int wasi_h_fd_filestat_set_times(wasi_ctx *k) {
+  wasi_fd *e = arg_fd(k);
+  struct timespec ts[2];
+  if (!e) return WASI_EBADF;
+  if (!wasi_times(wasi_a64(k, 1), wasi_a64(k, 2), wasi_a32(k, 3), ts))
+    return WASI_EINVAL;
+  return futimens(e->host, ts) ? wasi_errno(errno) : WASI_ESUCCESS;
+}
+
+/* fd_allocate(fd, offset, len). */
+int wasi_h_fd_allocate(wasi_ctx *k) {
+  wasi_fd *e = arg_fd(k);
+  uint64_t off = wasi_a64(k, 1), len = wasi_a64(k, 2);
+  if (!e) return WASI_EBADF;
+  if (off > INT64_MAX || len > INT64_MAX) return WASI_EINVAL;
+  int r = posix_fallocate(e->host, (off_t)off, (off_t)len);
+  return r ? wasi_errno(r) : WASI_ESUCCESS;
+}
+
 /* ---- preopens ------------------------------------------------------------------ */
 
 /* prestat: tag@0 (0 = dir), pr_name_len@4, 8 bytes. */

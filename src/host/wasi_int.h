@@ -10,6 +10,7 @@
 #include "host/wasi.h"
 
 #include <dirent.h>
+#include <time.h>
 #include <string.h>
 
 /* WASI errno values used by the handlers (typenames.witx `errno`). */
@@ -38,7 +39,12 @@ enum { WASI_FDF_APPEND = 1, WASI_FDF_DSYNC = 2, WASI_FDF_NONBLOCK = 4,
 enum { WASI_O_CREAT = 1, WASI_O_DIRECTORY = 2, WASI_O_EXCL = 4,
        WASI_O_TRUNC = 8 };
 enum { WASI_LOOKUP_SYMLINK_FOLLOW = 1 };
+/* fstflags (typenames.witx). */
+enum { WASI_FST_ATIM = 1, WASI_FST_ATIM_NOW = 2, WASI_FST_MTIM = 4,
+       WASI_FST_MTIM_NOW = 8 };
 #define WASI_RIGHT_FD_READ (UINT64_C(1) << 1)
+#define WASI_RIGHT_FD_SEEK (UINT64_C(1) << 2)
+#define WASI_RIGHT_FD_TELL (UINT64_C(1) << 5)
 #define WASI_RIGHT_FD_WRITE (UINT64_C(1) << 6)
 #define WASI_RIGHTS_ALL ((UINT64_C(1) << 30) - 1) /* bits 0..29 */
 
@@ -145,6 +151,10 @@ uint8_t wasi_filetype(unsigned mode);
  * addr. Returns a WASI errno. */
 struct stat;
 int wasi_put_filestat(wasi_ctx *k, uint32_t addr, const struct stat *st);
+/* The two timespecs of futimens/utimensat for WASI times and fstflags;
+ * false if the flags are contradictory. */
+bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst,
+                struct timespec *ts);
 
 /* The fd entry for guest fd `fd`, or NULL if it is not open. */
 wasi_fd *wasi_fd_get(loam_wasi *w, uint32_t fd);
@@ -165,11 +175,12 @@ void wasi_fd_release(wasi_fd *e);
   X(fd_tell) X(fd_fdstat_get) X(fd_fdstat_set_flags)                        \
   X(fd_fdstat_set_rights) X(fd_filestat_get) X(fd_filestat_set_size)        \
   X(fd_prestat_get) X(fd_prestat_dir_name) X(fd_readdir) X(fd_sync)         \
-  X(fd_datasync) X(fd_advise) X(fd_renumber)
+  X(fd_datasync) X(fd_advise) X(fd_renumber) X(fd_allocate)              \
+  X(fd_filestat_set_times)
 #define WASI_PATH_HANDLERS(X)                                               \
   X(path_open) X(path_create_directory) X(path_unlink_file)                 \
   X(path_remove_directory) X(path_rename) X(path_filestat_get)              \
-  X(path_readlink) X(path_symlink)
+  X(path_readlink) X(path_symlink) X(path_link) X(path_filestat_set_times)
 
 #define WASI_DECLARE(name) int wasi_h_##name(wasi_ctx *k);
 WASI_PROC_HANDLERS(WASI_DECLARE)

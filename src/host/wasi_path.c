@@ -16,6 +16,14 @@
 
 enum { MAX_DEPTH = 128, MAX_LINKS = 40, WORK_SIZE = 2 * PATH_MAX };
 
+/* How inner directories are opened: O_PATH (where there is one) so a
+ * directory we may search but not list can still be walked through. */
+#ifdef O_PATH
+#define DIR_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#else
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#endif
+
 /* A resolved path: the directory holding its last component, and that
  * component (which may keep one trailing '/', so "d/" must be a directory). */
 typedef struct wasi_path {
@@ -77,8 +85,7 @@ static int step_down(walk *wk, const char *name, const char *rest,
   int err = 0;
   if ((*spliced = follow_link(wk, name, rest, &err))) return err;
   if (wk->depth == MAX_DEPTH) return WASI_ENAMETOOLONG;
-  int fd = openat(wk->fds[wk->depth], name,
-                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = openat(wk->fds[wk->depth], name, DIR_FLAGS);
   if (fd < 0) return wasi_errno(errno);
   wk->fds[++wk->depth] = fd;
   return WASI_ESUCCESS;
@@ -270,6 +277,36 @@ int wasi_h_path_symlink(wasi_ctx *k) {
   int err = resolve(k, 2, 3, false, &pa);
   if (err) return err;
   if (symlinkat(target, pa.dir, pa.name)) err = wasi_errno(errno);
+  path_done(&pa);
+  return err;
+}
+
+/* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path,
+ * new_len): a hard link; both names resolve inside the sandbox. */
+int wasi_h_path_link(wasi_ctx *k) {
+  wasi_path from, to;
+  int err = resolve(k, 0, 2, wasi_a32(k, 1) & WASI_LOOKUP_SYMLINK_FOLLOW, &from);
+  if (err) return err;
+  if ((err = resolve(k, 4, 5, false, &to))) {
+    path_done(&from);
+    return err;
+  }
+  if (linkat(from.dir, from.name, to.dir, to.name, 0)) err = wasi_errno(errno);
+  path_done(&from);
+  path_done(&to);
+  return err;
+}
+
+/* path_filestat_set_times(fd, lookupflags, path, path_len, atim, mtim,
+ * fstflags). */
+int wasi_h_path_filestat_set_times(wasi_ctx *k) {
+  struct timespec ts[2];
+  if (!wasi_times(wasi_a64(k, 4), wasi_a64(k, 5), wasi_a32(k, 6), ts))
+    return WASI_EINVAL;
+  wasi_path pa;
+  int err = resolve(k, 0, 2, wasi_a32(k, 1) & WASI_LOOKUP_SYMLINK_FOLLOW, &pa);
+  if (err) return err;
+  if (utimensat(pa.dir, pa.name, ts, AT_SYMLINK_NOFOLLOW)) err = wasi_errno(errno);
   path_done(&pa);
   return err;
 }

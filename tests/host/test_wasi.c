@@ -225,8 +225,25 @@ static void test_files(void **state) {
   assert_int_equal(C(f, "fd_fdstat_get", fd, 500), 0);
   assert_int_equal(f->mem[500], WASI_FT_REG);
   assert_int_equal(rd64(f, 508), rw);
+  /* times: explicit mtime; ATIM with ATIM_NOW is contradictory */
+  assert_int_equal(C(f, "fd_filestat_set_times", fd, 0, UINT64_C(7000000000),
+                     WASI_FST_MTIM), 0);
+  assert_int_equal(C(f, "fd_filestat_get", fd, 400), 0);
+  assert_int_equal(rd64(f, 400 + 48), UINT64_C(7000000000));
+  assert_int_equal(C(f, "fd_filestat_set_times", fd, 0, 0,
+                     WASI_FST_ATIM | WASI_FST_ATIM_NOW), WASI_EINVAL);
+  assert_int_equal(C(f, "fd_allocate", fd, 0, 100), 0);
+  assert_int_equal(C(f, "fd_filestat_set_size", fd, 10), 0);
   assert_int_equal(C(f, "fd_close", fd), 0);
   assert_int_equal(C(f, "fd_close", fd), WASI_EBADF);
+  /* a hard link inside the sandbox, never out of it */
+  uint64_t ol = str(f, 1000, "new.txt"), nl = str(f, 1100, "hard.txt");
+  assert_int_equal(C(f, "path_link", 3, 0, 1000, ol, 3, 1100, nl), 0);
+  nl = str(f, 1100, "../hard.txt");
+  assert_int_equal(C(f, "path_link", 3, 0, 1000, ol, 3, 1100, nl),
+                   WASI_ENOTCAPABLE);
+  nl = str(f, 1100, "hard.txt");
+  assert_int_equal(C(f, "path_unlink_file", 3, 1100, nl), 0);
   /* directories and names */
   uint64_t len = str(f, 1000, "d");
   assert_int_equal(C(f, "path_create_directory", 3, 1000, len), 0);

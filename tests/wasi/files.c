@@ -111,6 +111,22 @@ int main(void) {
   printf("rmdir: %d\n", rmdir("work/sub"));
   rc = unlink("work/nope");
   printf("unlink missing: %d %s\n", rc, strerror(errno));
+  if (link("work/b.bin", "work/c.bin")) perror("link");
+  stat("work/c.bin", &st);
+  printf("hard link: nlink %d size %lld\n", (int)st.st_nlink, (long long)st.st_size);
+  struct timespec times[2] = {{1000000000, 5}, {1234567890, 0}};
+  if (utimensat(AT_FDCWD, "work/c.bin", times, 0)) perror("utimensat");
+  stat("work/b.bin", &st);
+  printf("utimensat: mtime %lld\n", (long long)st.st_mtime);
+  fd = open("work/c.bin", O_RDWR);
+  printf("posix_fallocate: %d\n", posix_fallocate(fd, 0, 5000));
+  times[1].tv_sec = 1500000000;
+  futimens(fd, times);
+  fstat(fd, &st);
+  printf("after fallocate: size %lld mtime %lld\n", (long long)st.st_size,
+         (long long)st.st_mtime);
+  close(fd);
+  unlink("work/c.bin");
   unlink("work/b.bin");
   printf("rmdir work: %d\n", rmdir("work"));
   list(".");
