@@ -72,7 +72,10 @@ typedef struct loam_wasi_call {
   bool nondeterministic; /* its result depends on the world, not the guest */
   loam_caller *caller;   /* NULL when called outside the engine (tests) */
   uint64_t *slots;       /* the host function's argument/result slots */
-  bool skip;             /* BEFORE: true = the hook produced the results */
+  bool skip;             /* BEFORE: true = do not run the call: the hook has
+                            produced its results itself (slots[0] and any
+                            guest memory the call writes, reached through
+                            loam_caller_memory(caller)); used by replay */
 } loam_wasi_call;
 
 /* Called before and after every WASI call. Returns LOAM_OK to go on, or a

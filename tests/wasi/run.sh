@@ -166,5 +166,18 @@ else
   bad "malformed module exits 1" "status $rc" "$(head -3 "$work/broken.err")"
 fi
 
+echo '(module (import "env" "nope" (func)))' >"$work/unknown.wat"
+wat2wasm "$work/unknown.wat" -o "$work/unknown.wasm"
+"$loam" run "$work/unknown.wasm" >/dev/null 2>"$work/unknown.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "env.nope" "$work/unknown.err"; then
+  ok "unknown import exits 1 naming it"
+else
+  bad "unknown import exits 1 naming it" "status $rc" "$(head -3 "$work/unknown.err")"
+fi
+expect "missing --dir directory exits 1" 1 "" "$loam" run "$work/exit42.wasm" --dir "$work/no-such-dir"
+expect "missing file exits 1" 1 "" "$loam" run "$work/no-such.wasm"
+expect "no FILE is a usage error" 2 "" "$loam" run
+
 echo "wasi: $pass passed, $fail failed"
 [ $fail -eq 0 ]
