@@ -430,6 +430,74 @@ static void test_malformed_bodies(void **state) {
   expect_error(&j, MAL, "malformed reference type");
 }
 
+static void test_more_type_errors(void **state) {
+  fn a = {"", "", STR("\x00\x3f\x00\x1a\x0b"), 0};
+  expect_error(&a, INV, "unknown memory");
+  fn b = {"", "", STR("\x00\x02\x7f\x42\x00\x41\x01\x0d\x00\x0b\x1a\x0b"), 0};
+  expect_error(&b, INV, "type mismatch");
+  fn c = {"", I32, STR("\x00\x42\x00\x0f\x0b"), 0};
+  expect_error(&c, INV, "type mismatch");
+  fn d = {I32, "", STR("\x00\x42\x00\x21\x00\x0b"), 0};
+  expect_error(&d, INV, "type mismatch");
+  fn e = {"", "", STR("\x00\x05\x0b"), 0};
+  expect_error(&e, MAL, "else without if");
+  fn f = {"", "", STR("\x00\x41\x00\xd1\x1a\x0b"), 0};
+  expect_error(&f, INV, "type mismatch");
+  fn g = {I32, I32, STR("\x00\x42\x00\x10\x00\x0b"), 0};
+  expect_error(&g, INV, "type mismatch");
+  fn h = {"", "", STR("\x00\x41\x01\x42\x01\x41\x00\x1c\x01\x7f\x1a\x0b"), 0};
+  expect_error(&h, INV, "type mismatch");
+  fn i = {"", "", STR("\x00\x42\x01\x40\x00\x1a\x0b"), MEM};
+  expect_error(&i, INV, "type mismatch");
+  /* end with too many values in a block */
+  fn j = {"", "", STR("\x00\x02\x40\x41\x00\x0b\x0b"), 0};
+  expect_error(&j, INV, "type mismatch");
+  /* a branch out of an if to its own label needs its results */
+  fn k = {I32, I32, STR("\x00\x20\x00\x04\x7f\x0c\x00\x05\x41\x00\x0b\x0b"), 0};
+  expect_error(&k, INV, "type mismatch");
+}
+
+/* Random byte flips in a valid module must only ever give clean errors
+ * (this runs under ASan/UBSan). */
+static void test_mutations_are_safe(void **state) {
+  fn f = {"", "",
+          STR("\x00\x41\x00\x41\x00\x41\x01\xfc\x08\x00\x00\xfc\x09\x00"
+              "\xd2\x00\x1a\xd0\x70\xd1\x1a\x41\x00\x25\x00\x1a\xfc\x10\x00\x1a\xfc\x0d\x00"
+              "\x02\x40\x03\x7f\x41\x01\x0d\x01\x41\x02\x0e\x01\x00\x01\x0b\x1a\x0b"
+              "\x41\x01\x04\x40\x05\x0b\x0b"),
+          MEM | TABLE | DATA | DATACOUNT | DECLARE};
+  static buf b, mut;
+  build(&b, &f);
+  loam_error err;
+  wasm_module *m = load(&b, &err);
+  if (!m) fail_msg("%s", err.message);
+  wasm_module_free(m);
+  uint32_t seed = 12345;
+  for (int iter = 0; iter < 20000; iter++) {
+    mut = b;
+    int flips = 1 + iter % 3;
+    for (int k = 0; k < flips; k++) {
+      seed = seed * 1103515245u + 12345u;
+      size_t at = b.n - f.nbody - 6 + (seed >> 8) % (f.nbody + 6);
+      seed = seed * 1103515245u + 12345u;
+      mut.b[at] = (uint8_t)(seed >> 16);
+    }
+    memset(&err, 0, sizeof err);
+    m = wasm_decode(mut.b, mut.n, &err);
+    if (!m) continue;
+    if (wasm_validate(m, &err)) {
+      /* whatever validates has well-formed code: targets in range */
+      wasm_code *c = m->funcs[0].code;
+      for (uint32_t pc = 0; pc < c->ncells; pc += wasm_op_length(&c->cells[pc]))
+        assert_true(c->cells[pc].u64 < WASM_OP_COUNT);
+    } else {
+      assert_true(err.code == LOAM_ERR_INVALID || err.code == LOAM_ERR_MALFORMED);
+      assert_non_null(strstr(err.message, "0x"));
+    }
+    wasm_module_free(m);
+  }
+}
+
 /* ---- module level ---------------------------------------------------------------- */
 
 /* Loads a module whose sections after the header are `secs` verbatim. */
@@ -449,6 +517,19 @@ static void expect_module_error(const char *secs, size_t n, loam_status code, co
 }
 
 #define MOD_ERR(secs, why) expect_module_error(STR(secs), INV, why)
+
+static void test_module_constexprs(void **state) {
+  MOD_ERR("\x06\x07\x01\x7f\x00\x41\x00\x68\x0b", "constant expression required");
+  MOD_ERR("\x06\x08\x01\x7f\x00\x41\x00\x41\x00\x0b", "type mismatch");
+  /* funcref element segment into an externref table */
+  MOD_ERR("\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x04\x04\x01\x6f\x00\x01"
+          "\x09\x07\x01\x00\x41\x00\x0b\x01\x00\x0a\x04\x01\x02\x00\x0b",
+          "type mismatch");
+  /* table.copy between a funcref and an externref table */
+  MOD_ERR("\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x04\x07\x02\x70\x00\x01\x6f\x00\x01"
+          "\x0a\x0e\x01\x0c\x00\x41\x00\x41\x00\x41\x00\xfc\x0e\x00\x01\x0b",
+          "type mismatch");
+}
 
 static void test_module_limits(void **state) {
   MOD_ERR("\x05\x05\x02\x00\x01\x00\x01", "multiple memories");
@@ -580,6 +661,9 @@ int main(void) {
       cmocka_unit_test(test_type_errors),
       cmocka_unit_test(test_unknown_indices),
       cmocka_unit_test(test_malformed_bodies),
+      cmocka_unit_test(test_more_type_errors),
+      cmocka_unit_test(test_mutations_are_safe),
+      cmocka_unit_test(test_module_constexprs),
       cmocka_unit_test(test_module_limits),
       cmocka_unit_test(test_module_globals),
       cmocka_unit_test(test_module_segments_exports_start),
