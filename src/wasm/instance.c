@@ -97,10 +97,9 @@ static bool resolve_imports(loam_instance *inst, const loam_linker *l, loam_erro
 
 /* ---- definitions ------------------------------------------------------------ */
 
+/* A defined function's name for messages: its first export name, else its
+ * `name`-section name, else "func[N]". */
 static const char *func_name(loam_store *s, const wasm_module *m, uint32_t idx) {
-  for (uint32_t i = 0; i < m->nexports; i++)
-    if (m->exports[i].kind == LOAM_EXTERN_FUNC && m->exports[i].index == idx)
-      return m->exports[i].name;
   if (m->funcs[idx].name) return m->funcs[idx].name;
   char *buf = wasm_store_alloc(s, 24);
   if (!buf) return "func";
@@ -117,9 +116,16 @@ static bool define_funcs(loam_instance *inst, loam_error *err) {
     f->inst = inst;
     f->code = m->funcs[i].code;
     f->index = i;
-    f->name = func_name(inst->store, m, i);
     inst->funcs[i] = f;
   }
+  /* export names first (one pass, the first export of a function wins) */
+  for (uint32_t i = m->nexports; i-- > 0;) {
+    const wasm_export *e = &m->exports[i];
+    if (e->kind == LOAM_EXTERN_FUNC && e->index >= m->nfunc_imports)
+      inst->funcs[e->index]->name = e->name;
+  }
+  for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
+    if (!inst->funcs[i]->name) inst->funcs[i]->name = func_name(inst->store, m, i);
   return true;
 }
 
@@ -248,6 +254,8 @@ static void *alloc_space(loam_store *s, uint32_t n) {
 loam_instance *loam_instantiate(loam_store *s, const loam_module *lm,
                                 const loam_linker *l, loam_error *err) {
   const wasm_module *m = lm->m;
+  loam_error local;
+  if (!err) err = &local; /* the start function needs somewhere to trap */
   loam_instance *inst = wasm_store_alloc(s, sizeof *inst);
   if (!inst) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory"), NULL;
   inst->store = s;
@@ -263,10 +271,8 @@ loam_instance *loam_instantiate(loam_store *s, const loam_module *lm,
       !define_segments(inst, err) || !init_tables(inst, err) ||
       !init_memories(inst, err) || !run_start(inst, err))
     return NULL;
-  if (err) {
-    err->code = LOAM_OK;
-    err->message[0] = '\0';
-  }
+  err->code = LOAM_OK;
+  err->message[0] = '\0';
   return inst;
 }
 
