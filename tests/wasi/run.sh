@@ -72,11 +72,11 @@ run_wasm() {
 for src in "$here"/*.c; do
   name="$(basename "$src" .c)"
   case "$name" in *_wasm) continue ;; esac
-  if ! gcc -O2 -w -o "$work/$name.native" "$src" 2>"$work/$name.cc"; then
+  if ! gcc -O2 -w -o "$work/$name.native" "$src" -lm 2>"$work/$name.cc"; then
     bad "$name (native build)" "$(head -5 "$work/$name.cc")"
     continue
   fi
-  if ! "$CLANG" "${WASI_CFLAGS[@]}" -o "$work/$name.wasm" "$src" 2>"$work/$name.cc"; then
+  if ! "$CLANG" "${WASI_CFLAGS[@]}" -o "$work/$name.wasm" "$src" -lm 2>"$work/$name.cc"; then
     bad "$name (wasm build)" "$(head -5 "$work/$name.cc")"
     continue
   fi
