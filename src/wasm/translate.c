@@ -14,6 +14,7 @@
  */
 #include "translate.h"
 #include "reader.h"
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,7 @@ static void set_unreachable(wasm_xlate *x) {
 /* ---- code emission ---------------------------------------------------------- */
 
 static bool live(wasm_xlate *x) {
+  assert(x->nctls > 0);
   const ctl *c = top(x);
   return !c->unreachable && !c->dead;
 }
@@ -276,8 +278,10 @@ static bool emit_target(wasm_xlate *x, ctl *L) {
 }
 
 static void patch_all(wasm_xlate *x, ctl *c, uint32_t target) {
-  for (uint32_t p = c->patches; p != NONE; p = x->pool[p].next)
+  for (uint32_t p = c->patches; p != NONE; p = x->pool[p].next) {
+    assert(x->pool[p].cell < x->ncells && x->cells[x->pool[p].cell].u64 == NONE);
     x->cells[x->pool[p].cell].u64 = target;
+  }
   c->patches = NONE;
 }
 
@@ -288,6 +292,7 @@ static const uint8_t *label_types(const ctl *L) {
 
 /* Drop count of a branch to L taken at value stack height h. */
 static uint32_t branch_drop(const ctl *L, uint32_t h) {
+  assert(h >= L->height + label_arity(L)); /* only called in reachable code */
   return h - L->height - label_arity(L);
 }
 
@@ -403,6 +408,7 @@ static bool op_end(wasm_xlate *x, bool *done) {
       (c->np != c->nr || (c->np && memcmp(c->params, c->results, c->np))))
     return INVALID("type mismatch");
   uint32_t here = x->ncells;
+  assert(c->kind != CTL_LOOP || c->patches == NONE); /* loops branch backwards */
   if (c->else_fix != NONE) x->cells[c->else_fix].u64 = here;
   patch_all(x, c, here);
   if (c->kind == CTL_FUNC) {
