@@ -335,11 +335,12 @@ static bool check_frame_end(wasm_xlate *x) {
   return x->nvals == c->height || INVALID("type mismatch");
 }
 
-/* Reads a block type: empty, one value type, or a type index. */
+/* Reads a block type: 0x40 (empty), one value type byte, or a type index
+ * as a non-negative s33 (the single-byte forms are the negative ones). */
 static bool read_blocktype(wasm_xlate *x, uint32_t *np, const uint8_t **params,
                            uint32_t *nr, const uint8_t **results) {
   uint8_t b;
-  if (x->r.pos >= x->r.end) return rd_u8(x, &b);
+  if (x->r.pos >= x->r.end) return rd_u8(x, &b); /* fails: "unexpected end" */
   b = x->r.bytes[x->r.pos];
   *np = 0;
   *params = NULL;
