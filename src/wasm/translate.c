@@ -217,7 +217,7 @@ static bool pop(wasm_xlate *x, uint8_t *out) {
 }
 
 static bool pop_expect(wasm_xlate *x, uint8_t want) {
-  uint8_t t;
+  uint8_t t = T_UNKNOWN;
   if (!pop(x, &t)) return false;
   if (t != want && t != T_UNKNOWN && want != T_UNKNOWN)
     return INVALID("type mismatch");
@@ -441,7 +441,7 @@ static bool label_at(wasm_xlate *x, uint32_t depth, ctl **L) {
 
 static bool op_br(wasm_xlate *x, bool cond) {
   uint32_t depth;
-  ctl *L;
+  ctl *L = NULL;
   if (!rd_u32(x, &depth) || !label_at(x, depth, &L)) return false;
   bool emitting = live(x);
   if (cond && !pop_expect(x, I32)) return false;
@@ -464,11 +464,11 @@ static bool op_br_table(wasm_xlate *x) {
   bool emitting = live(x);
   if (!pop_expect(x, I32)) return false;
   uint32_t h = x->nvals;
-  ctl *D;
+  ctl *D = NULL;
   if (!label_at(x, x->labels[n], &D)) return false;
   uint32_t arity = label_arity(D);
   for (uint32_t i = 0; i < n; i++) {
-    ctl *L;
+    ctl *L = NULL;
     if (!label_at(x, x->labels[i], &L)) return false;
     if (label_arity(L) != arity) return INVALID("type mismatch");
     if (!check_top(x, label_types(L), arity)) return false;
