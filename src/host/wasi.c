@@ -78,6 +78,7 @@ static const wasi_entry table[] = {
 #undef H
 
 #define NTABLE (sizeof table / sizeof table[0])
+#define WASI_MAX_PARAMS 9 /* path_open */
 
 size_t loam_wasi_func_count(void) { return NTABLE; }
 
@@ -105,7 +106,12 @@ loam_status wasi_dispatch(loam_wasi *w, size_t index, loam_caller *caller,
                           wasi_ctx *k) {
   assert(index < NTABLE);
   const wasi_entry *e = &table[index];
-  loam_wasi_call call = {index, e->name, e->nondet, caller, k->slots, false};
+  uint64_t args[WASI_MAX_PARAMS];
+  size_t nargs = (size_t)(strchr(e->type, ':') - e->type);
+  assert(nargs <= WASI_MAX_PARAMS);
+  memcpy(args, k->slots, nargs * sizeof *args);
+  loam_wasi_call call = {index, e->name, e->nondet, caller, k->slots,
+                         args, nargs, false};
   loam_status st;
   if (w->hook && (st = w->hook(w->hook_user, LOAM_WASI_BEFORE, &call)))
     return st;

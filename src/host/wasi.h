@@ -72,6 +72,9 @@ typedef struct loam_wasi_call {
   bool nondeterministic; /* its result depends on the world, not the guest */
   loam_caller *caller;   /* NULL when called outside the engine (tests) */
   uint64_t *slots;       /* the host function's argument/result slots */
+  const uint64_t *args;  /* the arguments, still there in AFTER (when
+                            slots[0] already holds the errno) */
+  size_t nargs;
   bool skip;             /* BEFORE: true = do not run the call: the hook has
                             produced its results itself (slots[0] and any
                             guest memory the call writes, reached through

@@ -397,6 +397,8 @@ typedef struct hook_log {
   size_t last_index;
   bool nondet;
   bool replay; /* answer clock_time_get without running it */
+  size_t nargs;
+  uint64_t arg2;
 } hook_log;
 
 static loam_status hook(void *user, loam_wasi_phase phase, loam_wasi_call *c) {
@@ -411,6 +413,8 @@ static loam_status hook(void *user, loam_wasi_phase phase, loam_wasi_call *c) {
     log->after++;
   }
   log->last_index = c->index;
+  log->nargs = c->nargs;
+  log->arg2 = c->nargs > 2 ? c->args[2] : 0;
   log->nondet = c->nondeterministic;
   return LOAM_OK;
 }
@@ -425,6 +429,8 @@ static void test_hook(void **state) {
   assert_int_equal(log.after, 1);
   assert_int_equal(log.last_index, (size_t)loam_wasi_func_index("clock_time_get"));
   assert_true(log.nondet);
+  assert_int_equal(log.nargs, 3);
+  assert_int_equal(log.arg2, 8); /* the result pointer, seen in AFTER */
   log.replay = true;
   wasi_set64(f->mem + 8, 42);
   assert_int_equal(C(f, "clock_time_get", 1, 0, 8), 0);
