@@ -4,8 +4,8 @@
 #   spec  the WebAssembly spec suite through build/loam (tests/spec/run.sh)
 #   wasi  WASI guests against build/loam (tests/wasi/run.sh, when present)
 #   asan  ASan+UBSan build (build-asan/): unit tests and spec suite again
-#   fuzz  libFuzzer build (build-fuzz/): fuzz_module for LOAM_FUZZ_SECONDS
-#         (default 60) starting from fuzz/corpus
+#   fuzz  libFuzzer build (build-fuzz/): every fuzz/fuzz_<name>.c target from
+#         fuzz/corpus/<name>/, LOAM_FUZZ_SECONDS (default 60) in all
 # Each step is reported; the last line is "tests: N passed, M failed" over
 # the steps, and the exit status is nonzero if any step failed.
 set -uo pipefail
@@ -66,19 +66,54 @@ wasi() {
   fi
 }
 
-fuzz() {
-  local bin="build-fuzz/fuzz_module" work
+# The spec suite's binary modules, as extra seeds (read-only, not committed).
+spec_seeds() {
+  local dir="$1" suite="${LOAM_SHARED:-$root/../shared}/testsuite/wasm-core"
+  [ -f "$suite/tierA-mvp.txt" ] || return 0
+  cat "$suite"/tier{A-mvp,B-cheap,C-bulk-ref}.txt | while read -r name; do
+    [ -n "$name" ] && wast2json "$suite/$name.wast" -o "$dir/$name.json" 2>/dev/null
+  done
+  rm -f "$dir"/*.json "$dir"/*.wat
+}
+
+# One libFuzzer run of target $1 (build-fuzz/fuzz_$1) for $2 seconds from
+# fuzz/corpus/$1/ plus any extra seed directories given after.
+fuzz_one() {
+  local name="$1" secs="$2" bin="build-fuzz/fuzz_$1" work
+  shift 2
   [ -x "$bin" ] || { echo "no $bin"; return 1; }
   # New inputs go to a scratch directory, not into the committed corpus.
   work="$(mktemp -d /tmp/loam-fuzz-XXXXXX)"
-  "$bin" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$work/" "$work" fuzz/corpus
+  mkdir -p "fuzz/corpus/$name"
+  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/" "$work" "fuzz/corpus/$name" "$@"
   local rc=$?
   if [ $rc -ne 0 ]; then
-    echo "fuzz: crash inputs kept in $work"
+    echo "fuzz: $name: crash inputs kept in $work"
   else
     rm -rf "$work"
   fi
+  return $rc
+}
+
+# Every fuzz/fuzz_*.c target; fuzz_module gets half the time (it also reads
+# the spec suite's modules as seeds), the others share the rest.
+fuzz() {
+  local targets=() t seeds rc=0
+  for t in fuzz/fuzz_*.c; do t="${t##*/fuzz_}"; targets+=("${t%.c}"); done
+  local n=${#targets[@]}
+  local others=$(( n > 1 ? fuzz_seconds / 2 / (n - 1) : 0 ))
+  [ "$others" -ge 5 ] || others=5
+  for t in "${targets[@]}"; do
+    if [ "$t" = module ]; then
+      seeds="$(mktemp -d /tmp/loam-fuzz-seeds-XXXXXX)"
+      spec_seeds "$seeds"
+      fuzz_one module $(( n > 1 ? fuzz_seconds / 2 : fuzz_seconds )) "$seeds" || rc=1
+      rm -rf "$seeds"
+    else
+      fuzz_one "$t" "$others" || rc=1
+    fi
+  done
   return $rc
 }
 
