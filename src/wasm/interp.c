@@ -8,6 +8,7 @@
  * it in registers; s->frames holds what a call must restore. Traps jump to
  * one exit label that writes the error and unwinds to the entry depth.
  */
+#define _GNU_SOURCE /* pthread_getattr_np */
 #include "numeric.h"
 #include "runtime.h"
 #include <assert.h>
@@ -20,9 +21,29 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Nested wasm_invoke calls on one thread (guest -> host -> guest ...) each
- * use some C stack, so their depth is bounded apart from guest frames. */
-#define MAX_NESTING 200
+ * use C stack, so they are bounded apart from guest frames: by count, and
+ * by the room left on this thread's stack (STACK_MARGIN must hold one more
+ * nesting level: the loop's frame, a host function, loam_call). */
+#define MAX_NESTING 1000
+#define STACK_MARGIN (256u * 1024)
 static _Thread_local unsigned nesting;
+static _Thread_local uintptr_t stack_floor;  /* 0: not known yet */
+
+/* The lowest C stack address a new nesting level may start at. */
+static uintptr_t c_stack_floor(void) {
+  if (!stack_floor) {
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    stack_floor = 1;  /* unknown: rely on MAX_NESTING */
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 2 * STACK_MARGIN)
+        stack_floor = (uintptr_t)addr + STACK_MARGIN;
+      pthread_attr_destroy(&attr);
+    }
+  }
+  return stack_floor;
+}
 
 /* A branch target after threading: a pointer to the target cell. */
 #define TARGET(cell) ((const wasm_cell *)(cell).label)
@@ -138,19 +159,72 @@ static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
   return sp - drop;
 }
 
+/* Loads: X(OP, C type read from memory, its slot value from `v`). */
+#define LOADS(X) \
+  X(I32_LOAD, uint32_t, v) X(I64_LOAD, uint64_t, v) \
+  X(F32_LOAD, uint32_t, v) X(F64_LOAD, uint64_t, v) \
+  X(I32_LOAD8_S, uint8_t, (uint32_t)wn_sext(v, 8)) X(I32_LOAD8_U, uint8_t, v) \
+  X(I32_LOAD16_S, uint16_t, (uint32_t)wn_sext(v, 16)) \
+  X(I32_LOAD16_U, uint16_t, v) \
+  X(I64_LOAD8_S, uint8_t, wn_sext(v, 8)) X(I64_LOAD8_U, uint8_t, v) \
+  X(I64_LOAD16_S, uint16_t, wn_sext(v, 16)) X(I64_LOAD16_U, uint16_t, v) \
+  X(I64_LOAD32_S, uint32_t, wn_sext(v, 32)) X(I64_LOAD32_U, uint32_t, v)
+
+/* Super-instructions. wasm_code_thread gives the first op of a common
+ * sequence the address of a handler that runs the whole sequence; the cells
+ * stay as they were, so a branch into the middle of a sequence still finds
+ * the plain handler of the op it lands on. One table per shape, indexed by
+ * the op that varies (0 = no such fusion):
+ *   k:       i32/i64.const c; binop           (binop with a constant)
+ *   l:       local.get x; binop               (binop with a local)
+ *   lk:      local.get x; const c; binop      (push local op constant)
+ *   brif:    binop; br_if t      brunless: binop; br_unless t
+ *   set:     binop; local.set x  tee: binop; local.tee x
+ *   addload: i32.add; load off
+ * plus local.get x; local.get y / local.set x; local.get y /
+ * local.tee x; local.get y. */
+typedef struct label_set {
+  const void *const *base, *const *k, *const *l, *const *lk, *const *brif,
+      *const *brunless, *const *set, *const *tee, *const *addload;
+  const void *get_get, *set_get, *tee_get;
+} label_set;
+
 /* ---- the loop ------------------------------------------------------------ */
 
 /* Runs wasm function `entry` with its arguments at sp[0..nparams). With
  * labels_out set, only returns the handler table (for wasm_code_thread). */
 static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
-                       loam_error *err, const void *const **labels_out) {
+                       loam_error *err, label_set *labels_out) {
   static const void *const labels[WASM_OP_COUNT] = {
 #define LABEL_ADDR(name, nimm) [WASM_OP_##name] = &&op_##name,
       WASM_OPS(LABEL_ADDR)
 #undef LABEL_ADDR
   };
+#define FUSED_TABLE(prefix) \
+  static const void *const prefix##_labels[WASM_OP_COUNT] = { \
+    WN_I32_BINARY(prefix##_ADDR) WN_I64_BINARY(prefix##_ADDR) }
+#define k_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&k_##NAME,
+#define l_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&l_##NAME,
+#define lk_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&lk_##NAME,
+#define brif_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&brif_##NAME,
+#define brunless_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&brunless_##NAME,
+#define set_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&set_##NAME,
+#define tee_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&tee_##NAME,
+  FUSED_TABLE(k);
+  FUSED_TABLE(l);
+  FUSED_TABLE(lk);
+  FUSED_TABLE(brif);
+  FUSED_TABLE(brunless);
+  FUSED_TABLE(set);
+  FUSED_TABLE(tee);
+#define ADDLOAD_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&addload_##NAME,
+  static const void *const addload_labels[WASM_OP_COUNT] = {
+      LOADS(ADDLOAD_ADDR)};
   if (labels_out) {
-    *labels_out = labels;
+    *labels_out = (label_set){labels, k_labels, l_labels, lk_labels,
+                              brif_labels, brunless_labels, set_labels,
+                              tee_labels, addload_labels, &&get_get,
+                              &&set_get, &&tee_get};
     return LOAM_OK;
   }
 
@@ -392,20 +466,7 @@ op_ELEM_DROP:
     pc += 2; \
     NEXT(); \
   }
-  LOAD_OP(I32_LOAD, uint32_t, v)
-  LOAD_OP(I64_LOAD, uint64_t, v)
-  LOAD_OP(F32_LOAD, uint32_t, v)
-  LOAD_OP(F64_LOAD, uint64_t, v)
-  LOAD_OP(I32_LOAD8_S, uint8_t, (uint32_t)wn_sext(v, 8))
-  LOAD_OP(I32_LOAD8_U, uint8_t, v)
-  LOAD_OP(I32_LOAD16_S, uint16_t, (uint32_t)wn_sext(v, 16))
-  LOAD_OP(I32_LOAD16_U, uint16_t, v)
-  LOAD_OP(I64_LOAD8_S, uint8_t, wn_sext(v, 8))
-  LOAD_OP(I64_LOAD8_U, uint8_t, v)
-  LOAD_OP(I64_LOAD16_S, uint16_t, wn_sext(v, 16))
-  LOAD_OP(I64_LOAD16_U, uint16_t, v)
-  LOAD_OP(I64_LOAD32_S, uint32_t, wn_sext(v, 32))
-  LOAD_OP(I64_LOAD32_U, uint32_t, v)
+  LOADS(LOAD_OP)
 #undef LOAD_OP
 
 #define STORE_OP(NAME, T) \
@@ -573,6 +634,72 @@ op_REF_FUNC:
   WN_UNARY(UNARY)
   WN_TRUNCATIONS(TRUNC_OP)
 
+  /* ---- super-instructions (see label_set) ---- */
+#define K32(NAME, EXPR) \
+  k_##NAME: { uint32_t a = (uint32_t)sp[-1], b = pc[1].u32; \
+              sp[-1] = (uint32_t)(EXPR); pc += 3; NEXT(); }
+#define K64(NAME, EXPR) \
+  k_##NAME: { uint64_t a = sp[-1], b = pc[1].u64; \
+              sp[-1] = (uint64_t)(EXPR); pc += 3; NEXT(); }
+#define L32(NAME, EXPR) \
+  l_##NAME: { uint32_t a = (uint32_t)sp[-1], b = (uint32_t)fp[pc[1].u32]; \
+              sp[-1] = (uint32_t)(EXPR); pc += 3; NEXT(); }
+#define L64(NAME, EXPR) \
+  l_##NAME: { uint64_t a = sp[-1], b = fp[pc[1].u32]; \
+              sp[-1] = (uint64_t)(EXPR); pc += 3; NEXT(); }
+#define LK32(NAME, EXPR) \
+  lk_##NAME: { uint32_t a = (uint32_t)fp[pc[1].u32], b = pc[3].u32; \
+               *sp++ = (uint32_t)(EXPR); pc += 5; NEXT(); }
+#define LK64(NAME, EXPR) \
+  lk_##NAME: { uint64_t a = fp[pc[1].u32], b = pc[3].u64; \
+               *sp++ = (uint64_t)(EXPR); pc += 5; NEXT(); }
+#define POP2(T) T a = (T)sp[-2], b = (T)sp[-1]
+#define BRIF(T, NAME, EXPR) \
+  brif_##NAME: { POP2(T); sp -= 2; \
+                 pc = (uint32_t)(EXPR) ? TARGET(pc[2]) : pc + 3; NEXT(); } \
+  brunless_##NAME: { POP2(T); sp -= 2; \
+                     pc = (uint32_t)(EXPR) ? pc + 3 : TARGET(pc[2]); NEXT(); } \
+  set_##NAME: { POP2(T); sp -= 2; fp[pc[2].u32] = (T)(EXPR); pc += 3; NEXT(); } \
+  tee_##NAME: { POP2(T); sp--; sp[-1] = fp[pc[2].u32] = (T)(EXPR); pc += 3; \
+                NEXT(); }
+#define TAIL32(NAME, EXPR) BRIF(uint32_t, NAME, EXPR)
+#define TAIL64(NAME, EXPR) BRIF(uint64_t, NAME, EXPR)
+  WN_I32_BINARY(K32) WN_I64_BINARY(K64)
+  WN_I32_BINARY(L32) WN_I64_BINARY(L64)
+  WN_I32_BINARY(LK32) WN_I64_BINARY(LK64)
+  WN_I32_BINARY(TAIL32) WN_I64_BINARY(TAIL64)
+
+#define ADDLOAD_OP(NAME, T, CONV) \
+  addload_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)sp[-2] + (uint32_t)sp[-1]) + \
+                  pc[2].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    sp--; \
+    sp[-1] = (CONV); \
+    pc += 3; \
+    NEXT(); \
+  }
+  LOADS(ADDLOAD_OP)
+
+get_get:
+  sp[0] = fp[pc[1].u32];
+  sp[1] = fp[pc[3].u32];
+  sp += 2;
+  pc += 4;
+  NEXT();
+set_get:
+  fp[pc[1].u32] = sp[-1];
+  sp[-1] = fp[pc[3].u32];
+  pc += 4;
+  NEXT();
+tee_get:
+  fp[pc[1].u32] = sp[-1];
+  *sp++ = fp[pc[3].u32];
+  pc += 4;
+  NEXT();
+
 trap:
   raise(err, s, base, st);
   s->nframes = base;
@@ -588,21 +715,66 @@ static bool is_branch(uint64_t op) {
          op == WASM_OP_BR_IF_ADJ || op == WASM_OP_BR_UNLESS;
 }
 
+/* The handler for the instruction at `at` (op numbers not yet threaded at
+ * and after it): a super-instruction when the ops that follow form one. */
+static const void *pick_label(const label_set *L, const wasm_cell *at,
+                              const wasm_cell *end) {
+  uint64_t a = at->u64, b = WASM_OP_COUNT, c = WASM_OP_COUNT;
+  const wasm_cell *next = at + wasm_op_length(at);
+  if (next < end) {
+    b = next->u64;
+    const wasm_cell *third = next + wasm_op_length(next);
+    if (third < end) c = third->u64;
+  }
+  if (b >= WASM_OP_COUNT) return L->base[a];
+  bool b_const = b == WASM_OP_I32_CONST || b == WASM_OP_I64_CONST;
+  switch (a) {
+  case WASM_OP_LOCAL_GET:
+    if (b_const && c < WASM_OP_COUNT && L->lk[c]) return L->lk[c];
+    if (L->l[b]) return L->l[b];
+    if (b == WASM_OP_LOCAL_GET) return L->get_get;
+    break;
+  case WASM_OP_I32_CONST:
+  case WASM_OP_I64_CONST:
+    if (L->k[b]) return L->k[b];
+    break;
+  case WASM_OP_LOCAL_SET:
+    if (b == WASM_OP_LOCAL_GET) return L->set_get;
+    break;
+  case WASM_OP_LOCAL_TEE:
+    if (b == WASM_OP_LOCAL_GET) return L->tee_get;
+    break;
+  case WASM_OP_I32_ADD:
+    if (L->addload[b]) return L->addload[b];
+    break;
+  }
+  if (L->set[a]) {  /* a is a fusable binop */
+    if (b == WASM_OP_BR_IF) return L->brif[a];
+    if (b == WASM_OP_BR_UNLESS) return L->brunless[a];
+    if (b == WASM_OP_LOCAL_SET) return L->set[a];
+    if (b == WASM_OP_LOCAL_TEE) return L->tee[a];
+  }
+  return L->base[a];
+}
+
 /* Op numbers become handler addresses and branch targets (cell indices)
  * become cell pointers. Serialised by a lock and published with a release
- * store, so a module shared between threads is threaded exactly once. */
+ * store, so a module shared between threads is threaded exactly once.
+ * One forward pass: when the op at `pc` is rewritten, the ops after it
+ * still hold their numbers, which pick_label reads. */
 void wasm_code_thread(wasm_code *c) {
   if (__atomic_load_n(&c->threaded, __ATOMIC_ACQUIRE)) return;
-  const void *const *labels;
-  run(NULL, NULL, NULL, NULL, &labels);
+  label_set L;
+  run(NULL, NULL, NULL, NULL, &L);
   pthread_mutex_lock(&thread_lock);
   if (!c->threaded) {
-    wasm_cell *cells = c->cells;
+    wasm_cell *cells = c->cells, *end = cells + c->ncells;
     for (uint32_t pc = 0; pc < c->ncells;) {
       wasm_cell *at = &cells[pc];
       uint64_t op = at->u64;
       assert(op < WASM_OP_COUNT);
       uint32_t len = wasm_op_length(at);
+      const void *label = pick_label(&L, at, end);
       if (is_branch(op)) {
         assert(at[1].u32 < c->ncells);
         at[1].label = &cells[at[1].u32];
@@ -613,7 +785,7 @@ void wasm_code_thread(wasm_code *c) {
           t->label = &cells[t->u32];
         }
       }
-      at->label = labels[op];
+      at->label = label;
       pc += len;
     }
     __atomic_store_n(&c->threaded, true, __ATOMIC_RELEASE);
@@ -628,7 +800,8 @@ loam_status wasm_invoke(loam_store *s, loam_func *f, uint64_t *sp,
   uint64_t *saved_sp = s->sp;
   uint32_t saved_frames = s->nframes;
   loam_status st;
-  if (nesting >= MAX_NESTING) {
+  if (nesting >= MAX_NESTING ||
+      (nesting && (uintptr_t)__builtin_frame_address(0) < c_stack_floor())) {
     st = raise(err, s, s->nframes, LOAM_TRAP_STACK_EXHAUSTED);
   } else if (f->host) {
     if (!host_room(s, f, sp)) {

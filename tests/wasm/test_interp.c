@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "wasm/numeric.h"
 #include "wasm/runtime.h"
 #include <math.h>
 #include <pthread.h>
@@ -941,6 +942,99 @@ static void test_cross_instance(void **state) {
   assert_int_equal((uint32_t)r, 5 + 1 + 77 + 1000 + 5);
 }
 
+/* ---- super-instructions ------------------------------------------------------ */
+
+/* Every fused shape of every integer binop agrees with the plain handler. */
+static void test_fused_binops(void **state) {
+  (void)state;
+  static const wasm_op ops32[] = {
+#define OP_ITEM(NAME, EXPR) WASM_OP_##NAME,
+      WN_I32_BINARY(OP_ITEM)};
+  static const wasm_op ops64[] = {WN_I64_BINARY(OP_ITEM)
+#undef OP_ITEM
+  };
+  static const uint64_t vals[] = {0, 1, 5, 31, 32, 33, 63, 64, 0x7fffffff,
+                                  0x80000000u, 0xffffffffu, 1ull << 63,
+                                  UINT64_MAX, 0x123456789abcdef0ull};
+  size_t nv = sizeof vals / sizeof vals[0];
+  for (int wide = 0; wide < 2; wide++) {
+    const wasm_op *ops = wide ? ops64 : ops32;
+    size_t nops = wide ? sizeof ops64 / sizeof ops64[0] : sizeof ops32 / sizeof ops32[0];
+    const char *sig = wide ? "II:I" : "ii:i";
+    uint64_t K = wide ? O(I64_CONST) : O(I32_CONST);
+    for (size_t i = 0; i < nops; i++) {
+      wasm_op op = ops[i];
+      for (size_t x = 0; x < nv; x++) {
+        for (size_t y = 0; y < nv; y++) {
+          uint64_t a = vals[x], b = vals[y], want, got;
+          if (!wide) a |= GARBAGE, b |= GARBAGE;
+          want = bin_ok(op, sig, a, b);
+          /* local.get; const; op */
+          DEF(1, "lk", sig, 0, O(LOCAL_GET), 0, K, b, op, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == want);
+          /* const; const; op */
+          DEF(1, "k", sig, 0, K, a, K, b, op, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == want);
+          /* const; local.get; op */
+          DEF(1, "l", sig, 0, K, a, O(LOCAL_GET), 1, op, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == want);
+          /* op; local.set; local.get  and  op; local.tee */
+          DEF(1, "set", sig, 1, O(LOCAL_GET), 0, O(LOCAL_GET), 1, op,
+              O(LOCAL_SET), 2, O(LOCAL_GET), 2, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == want);
+          DEF(1, "tee", sig, 1, O(LOCAL_GET), 0, O(LOCAL_GET), 1, op,
+              O(LOCAL_TEE), 2, O(LOCAL_GET), 2, O(I32_CONST), 0, O(SELECT),
+              O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == want);
+          /* op; br_if / br_unless: the branch sees the low 32 bits */
+          uint64_t taken = (uint32_t)want != 0;
+          DEF(1, "brif", sig, 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, op,
+              /* 5 */ O(BR_IF), 10, K, 0, O(RETURN), /* 10 */ K, 1, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == taken);
+          DEF(1, "brunless", sig, 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, op,
+              /* 5 */ O(BR_UNLESS), 10, K, 1, O(RETURN), /* 10 */ K, 0, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true(got == taken);
+        }
+      }
+    }
+  }
+}
+
+/* A branch into the middle of a fused sequence runs the rest of it. */
+static void test_fused_branch_into(void **state) {
+  (void)state;
+  uint64_t r;
+  /* br to cell 4 (the i32.const of local.get; i32.const; i32.sub) */
+  DEF(0, "mid", "i:i", 0, O(I32_CONST), 50, /* 2 */ O(BR), 4,
+      /* 4 */ O(LOCAL_GET), 0, O(I32_CONST), 8, O(I32_SUB), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 100), LOAM_OK);
+  assert_int_equal((uint32_t)r, 92);
+  DEF(0, "mid2", "i:i", 0, O(LOCAL_GET), 0, /* 2 */ O(BR), 6,
+      /* 4 */ O(LOCAL_GET), 0, /* 6 */ O(I32_CONST), 8, O(I32_SUB), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 100), LOAM_OK);
+  assert_int_equal((uint32_t)r, 92);
+  /* i32.add; load: the address wraps at 32 bits before the offset */
+  W.mems[0]->data[16 + 3] = 0x5a;
+  DEF(0, "addload", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_ADD),
+      O(I32_LOAD8_U), 3, O(RETURN));
+  assert_int_equal(call(0, &r, 2, 0xffffffffull, 17), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0x5a);
+  assert_int_equal(call(0, &r, 2, WASM_PAGE_SIZE - 4, 1), LOAM_TRAP_OOB_MEMORY);
+  DEF(0, "addload64", "ii:I", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_ADD),
+      O(I64_LOAD16_S), 0, O(RETURN));
+  W.mems[0]->data[20] = 0x00;
+  W.mems[0]->data[21] = 0x80;
+  assert_int_equal(call(0, &r, 2, 10, 10), LOAM_OK);
+  assert_true(r == 0xffffffffffff8000ull);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -951,7 +1045,8 @@ int main(void) {
     T(test_branches), T(test_globals_refs), T(test_calls_recursion),
     T(test_call_indirect), T(test_tables), T(test_trap_backtrace),
     T(test_stack_exhaustion), T(test_fuel), T(test_interrupt), T(test_deadline),
-    T(test_host_calls), T(test_cross_instance),
+    T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
+    T(test_fused_branch_into),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
