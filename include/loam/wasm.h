@@ -247,6 +247,10 @@ loam_instance *loam_instantiate(loam_store *s, const loam_module *m,
 const loam_module *loam_instance_module(const loam_instance *inst);
 bool loam_instance_export(const loam_instance *inst, const char *name,
                           loam_extern *out);
+/* The same for a name given by pointer and length: export names may
+ * contain U+0000, which a C string cannot. */
+bool loam_instance_export_n(const loam_instance *inst, const char *name,
+                            size_t len, loam_extern *out);
 /* Convenience: the exported function `name`, or NULL. */
 loam_func *loam_instance_func(const loam_instance *inst, const char *name);
 /* The instance's memory 0, or NULL. */

@@ -282,8 +282,12 @@ const loam_module *loam_instance_module(const loam_instance *inst) { return inst
 
 bool loam_instance_export(const loam_instance *inst, const char *name,
                           loam_extern *out) {
+  return loam_instance_export_n(inst, name, strlen(name), out);
+}
+
+bool loam_instance_export_n(const loam_instance *inst, const char *name,
+                            size_t len, loam_extern *out) {
   const wasm_module *m = inst->module->m;
-  size_t len = strlen(name);
   for (uint32_t i = 0; i < m->nexports; i++) {
     const wasm_export *e = &m->exports[i];
     if (e->name_len != len || memcmp(e->name, name, len) != 0) continue;
