@@ -181,12 +181,16 @@ static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
  *   brif:    binop; br_if t      brunless: binop; br_unless t
  *   set:     binop; local.set x  tee: binop; local.tee x
  *   addload: i32.add; load off
+ *   lload:   local.get x; load off    teeload: local.tee x; load off
  * plus local.get x; local.get y / local.set x; local.get y /
- * local.tee x; local.get y. */
+ * local.tee x; local.get y / loop_check; local.get x. Integer binops fuse
+ * in every shape; float arithmetic with l/set/tee, float compares with
+ * brif/brunless. */
 typedef struct label_set {
   const void *const *base, *const *k, *const *l, *const *lk, *const *brif,
-      *const *brunless, *const *set, *const *tee, *const *addload;
-  const void *get_get, *set_get, *tee_get;
+      *const *brunless, *const *set, *const *tee, *const *addload,
+      *const *lload, *const *teeload;
+  const void *get_get, *set_get, *tee_get, *check_get;
 } label_set;
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -200,9 +204,9 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
       WASM_OPS(LABEL_ADDR)
 #undef LABEL_ADDR
   };
-#define FUSED_TABLE(prefix) \
-  static const void *const prefix##_labels[WASM_OP_COUNT] = { \
-    WN_I32_BINARY(prefix##_ADDR) WN_I64_BINARY(prefix##_ADDR) }
+#define INT_OPS(X) WN_I32_BINARY(X) WN_I64_BINARY(X)
+#define FLOAT_ARITH(X) WN_F32_ARITH(X) WN_F64_ARITH(X)
+#define FLOAT_COMPARE(X) WN_F32_COMPARE(X) WN_F64_COMPARE(X)
 #define k_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&k_##NAME,
 #define l_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&l_##NAME,
 #define lk_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&lk_##NAME,
@@ -210,21 +214,30 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
 #define brunless_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&brunless_##NAME,
 #define set_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&set_##NAME,
 #define tee_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&tee_##NAME,
-  FUSED_TABLE(k);
-  FUSED_TABLE(l);
-  FUSED_TABLE(lk);
-  FUSED_TABLE(brif);
-  FUSED_TABLE(brunless);
-  FUSED_TABLE(set);
-  FUSED_TABLE(tee);
-#define ADDLOAD_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&addload_##NAME,
-  static const void *const addload_labels[WASM_OP_COUNT] = {
-      LOADS(ADDLOAD_ADDR)};
+#define addload_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&addload_##NAME,
+#define lload_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&lload_##NAME,
+#define teeload_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&teeload_##NAME,
+  static const void *const k_labels[WASM_OP_COUNT] = {INT_OPS(k_ADDR)};
+  static const void *const l_labels[WASM_OP_COUNT] = {
+      INT_OPS(l_ADDR) FLOAT_ARITH(l_ADDR)};
+  static const void *const lk_labels[WASM_OP_COUNT] = {INT_OPS(lk_ADDR)};
+  static const void *const brif_labels[WASM_OP_COUNT] = {
+      INT_OPS(brif_ADDR) FLOAT_COMPARE(brif_ADDR)};
+  static const void *const brunless_labels[WASM_OP_COUNT] = {
+      INT_OPS(brunless_ADDR) FLOAT_COMPARE(brunless_ADDR)};
+  static const void *const set_labels[WASM_OP_COUNT] = {
+      INT_OPS(set_ADDR) FLOAT_ARITH(set_ADDR)};
+  static const void *const tee_labels[WASM_OP_COUNT] = {
+      INT_OPS(tee_ADDR) FLOAT_ARITH(tee_ADDR)};
+  static const void *const addload_labels[WASM_OP_COUNT] = {LOADS(addload_ADDR)};
+  static const void *const lload_labels[WASM_OP_COUNT] = {LOADS(lload_ADDR)};
+  static const void *const teeload_labels[WASM_OP_COUNT] = {LOADS(teeload_ADDR)};
   if (labels_out) {
     *labels_out = (label_set){labels, k_labels, l_labels, lk_labels,
                               brif_labels, brunless_labels, set_labels,
-                              tee_labels, addload_labels, &&get_get,
-                              &&set_get, &&tee_get};
+                              tee_labels, addload_labels, lload_labels,
+                              teeload_labels, &&get_get, &&set_get,
+                              &&tee_get, &&check_get};
     return LOAM_OK;
   }
 
@@ -662,6 +675,24 @@ op_REF_FUNC:
   set_##NAME: { POP2(T); sp -= 2; fp[pc[2].u32] = (T)(EXPR); pc += 3; NEXT(); } \
   tee_##NAME: { POP2(T); sp--; sp[-1] = fp[pc[2].u32] = (T)(EXPR); pc += 3; \
                 NEXT(); }
+#define BRIF_F(T, RD, NAME, EXPR) \
+  brif_##NAME: { T a = RD(sp[-2]), b = RD(sp[-1]); sp -= 2; \
+                 pc = (EXPR) ? TARGET(pc[2]) : pc + 3; NEXT(); } \
+  brunless_##NAME: { T a = RD(sp[-2]), b = RD(sp[-1]); sp -= 2; \
+                     pc = (EXPR) ? pc + 3 : TARGET(pc[2]); NEXT(); }
+#define ARITH_F(T, RD, WR, NAME, EXPR) \
+  l_##NAME: { T a = RD(sp[-1]), b = RD(fp[pc[1].u32]); \
+              sp[-1] = WR(EXPR); pc += 3; NEXT(); } \
+  set_##NAME: { T a = RD(sp[-2]), b = RD(sp[-1]); sp -= 2; \
+                fp[pc[2].u32] = WR(EXPR); pc += 3; NEXT(); } \
+  tee_##NAME: { T a = RD(sp[-2]), b = RD(sp[-1]); sp--; \
+                sp[-1] = fp[pc[2].u32] = WR(EXPR); pc += 3; NEXT(); }
+#define CMP_F32(NAME, EXPR) BRIF_F(float, wn_f32, NAME, EXPR)
+#define CMP_F64(NAME, EXPR) BRIF_F(double, wn_f64, NAME, EXPR)
+#define ARITH_F32(NAME, EXPR) ARITH_F(float, wn_f32, wn_bits32, NAME, EXPR)
+#define ARITH_F64(NAME, EXPR) ARITH_F(double, wn_f64, wn_bits64, NAME, EXPR)
+  WN_F32_COMPARE(CMP_F32) WN_F64_COMPARE(CMP_F64)
+  WN_F32_ARITH(ARITH_F32) WN_F64_ARITH(ARITH_F64)
 #define TAIL32(NAME, EXPR) BRIF(uint32_t, NAME, EXPR)
 #define TAIL64(NAME, EXPR) BRIF(uint64_t, NAME, EXPR)
   WN_I32_BINARY(K32) WN_I64_BINARY(K64)
@@ -682,6 +713,34 @@ op_REF_FUNC:
     NEXT(); \
   }
   LOADS(ADDLOAD_OP)
+
+#define LLOAD_OP(NAME, T, CONV) \
+  lload_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)fp[pc[1].u32] + pc[3].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    *sp++ = (CONV); \
+    pc += 4; \
+    NEXT(); \
+  } \
+  teeload_##NAME: { \
+    fp[pc[1].u32] = sp[-1]; \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[3].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    sp[-1] = (CONV); \
+    pc += 4; \
+    NEXT(); \
+  }
+  LOADS(LLOAD_OP)
+
+check_get:
+  STOP_CHECK();
+  *sp++ = fp[pc[2].u32];
+  pc += 3;
+  NEXT();
 
 get_get:
   sp[0] = fp[pc[1].u32];
@@ -732,6 +791,7 @@ static const void *pick_label(const label_set *L, const wasm_cell *at,
   case WASM_OP_LOCAL_GET:
     if (b_const && c < WASM_OP_COUNT && L->lk[c]) return L->lk[c];
     if (L->l[b]) return L->l[b];
+    if (L->lload[b]) return L->lload[b];
     if (b == WASM_OP_LOCAL_GET) return L->get_get;
     break;
   case WASM_OP_I32_CONST:
@@ -742,18 +802,20 @@ static const void *pick_label(const label_set *L, const wasm_cell *at,
     if (b == WASM_OP_LOCAL_GET) return L->set_get;
     break;
   case WASM_OP_LOCAL_TEE:
+    if (L->teeload[b]) return L->teeload[b];
     if (b == WASM_OP_LOCAL_GET) return L->tee_get;
+    break;
+  case WASM_OP_LOOP_CHECK:
+    if (b == WASM_OP_LOCAL_GET) return L->check_get;
     break;
   case WASM_OP_I32_ADD:
     if (L->addload[b]) return L->addload[b];
     break;
   }
-  if (L->set[a]) {  /* a is a fusable binop */
-    if (b == WASM_OP_BR_IF) return L->brif[a];
-    if (b == WASM_OP_BR_UNLESS) return L->brunless[a];
-    if (b == WASM_OP_LOCAL_SET) return L->set[a];
-    if (b == WASM_OP_LOCAL_TEE) return L->tee[a];
-  }
+  if (b == WASM_OP_BR_IF && L->brif[a]) return L->brif[a];
+  if (b == WASM_OP_BR_UNLESS && L->brunless[a]) return L->brunless[a];
+  if (b == WASM_OP_LOCAL_SET && L->set[a]) return L->set[a];
+  if (b == WASM_OP_LOCAL_TEE && L->tee[a]) return L->tee[a];
   return L->base[a];
 }
 

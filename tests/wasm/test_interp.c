@@ -1035,6 +1035,94 @@ static void test_fused_branch_into(void **state) {
   assert_true(r == 0xffffffffffff8000ull);
 }
 
+/* Float arithmetic and compares in their fused shapes, NaNs included. */
+static void test_fused_float(void **state) {
+  (void)state;
+  static const wasm_op arith32[] = {
+#define OP_ITEM(NAME, EXPR) WASM_OP_##NAME,
+      WN_F32_ARITH(OP_ITEM) WN_F32_COMPARE(OP_ITEM)};
+  static const wasm_op arith64[] = {WN_F64_ARITH(OP_ITEM) WN_F64_COMPARE(OP_ITEM)
+#undef OP_ITEM
+  };
+  uint64_t v32[] = {f32b(0.0f), f32b(-0.0f), f32b(1.5f), f32b(-2.0f),
+                    f32b(INFINITY), 0x7fc00000u, 0x7fa00001u};
+  uint64_t v64[] = {f64b(0.0), f64b(-0.0), f64b(1.5), f64b(-2.0),
+                    f64b(-INFINITY), 0x7ff8000000000000ull, 0x7ff4000000000001ull};
+  for (int wide = 0; wide < 2; wide++) {
+    const wasm_op *ops = wide ? arith64 : arith32;
+    size_t nops = wide ? sizeof arith64 / sizeof arith64[0]
+                       : sizeof arith32 / sizeof arith32[0];
+    const uint64_t *vals = wide ? v64 : v32;
+    uint64_t K = wide ? O(F64_CONST) : O(F32_CONST);
+    for (size_t i = 0; i < nops; i++) {
+      bool cmp = i >= 6;  /* the compare ops follow the six arithmetic ones */
+      const char *sig = wide ? (cmp ? "FF:i" : "FF:F") : (cmp ? "ff:i" : "ff:f");
+      for (size_t x = 0; x < 7; x++) {
+        for (size_t y = 0; y < 7; y++) {
+          uint64_t a = vals[x], b = vals[y], want, got;
+          want = bin_ok(ops[i], sig, a, b);
+          if (!wide) want = (uint32_t)want;
+          if (!cmp) {
+            DEF(1, "l", sig, 0, K, a, O(LOCAL_GET), 1, ops[i], O(RETURN));
+            assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+            if (!wide) got = (uint32_t)got;
+            assert_true(got == want);
+            DEF(1, "set", sig, 1, O(LOCAL_GET), 0, O(LOCAL_GET), 1, ops[i],
+                O(LOCAL_SET), 2, O(LOCAL_GET), 2, O(RETURN));
+            assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+            if (!wide) got = (uint32_t)got;
+            assert_true(got == want);
+            DEF(1, "tee", sig, 1, O(LOCAL_GET), 0, O(LOCAL_GET), 1, ops[i],
+                O(LOCAL_TEE), 2, O(LOCAL_GET), 2, O(I32_CONST), 0, O(SELECT),
+                O(RETURN));
+            assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+            if (!wide) got = (uint32_t)got;
+            assert_true(got == want);
+          } else {
+            DEF(1, "brif", sig, 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, ops[i],
+                /* 5 */ O(BR_IF), 10, O(I32_CONST), 0, O(RETURN),
+                /* 10 */ O(I32_CONST), 1, O(RETURN));
+            assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+            assert_true((uint32_t)got == (uint32_t)want);
+            DEF(1, "brunless", sig, 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, ops[i],
+                /* 5 */ O(BR_UNLESS), 10, O(I32_CONST), 1, O(RETURN),
+                /* 10 */ O(I32_CONST), 0, O(RETURN));
+            assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+            assert_true((uint32_t)got == (uint32_t)want);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* local.get/tee + load, loop_check + local.get. */
+static void test_fused_misc(void **state) {
+  (void)state;
+  uint64_t r;
+  memcpy(W.mems[0]->data + 40, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+  DEF(0, "lload", "i:I", 0, O(LOCAL_GET), 0, O(I64_LOAD), 8, O(RETURN));
+  assert_int_equal(call(0, &r, 1, GARBAGE | 32), LOAM_OK);
+  assert_true(r == 0x8877665544332211ull);
+  assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 15), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 16), LOAM_OK);
+  /* tee then load: the local keeps the address */
+  DEF(0, "teeload", "i:i", 1, O(LOCAL_GET), 0, O(LOCAL_TEE), 1, O(I32_LOAD16_S), 2,
+      O(LOCAL_GET), 1, O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 44), LOAM_OK);  /* 0x8877 sign-extended + 44 */
+  assert_int_equal((uint32_t)r, (uint32_t)(0xffff8877u + 44));
+  assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 3), LOAM_TRAP_OOB_MEMORY);
+  /* loop_check; local.get as a loop header: count down, fuel still used */
+  DEF(0, "countdown", "i:i", 0, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 0,
+      O(I32_CONST), 1, O(I32_SUB), O(LOCAL_TEE), 0, /* 8 */ O(BR_IF), 0,
+      O(LOCAL_GET), 0, O(RETURN));
+  W.store->fuel = 100;
+  assert_int_equal(call(0, &r, 1, 50), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0);
+  assert_true(W.store->fuel == 50);
+  assert_int_equal(call(0, &r, 1, 51), LOAM_TRAP_FUEL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1046,7 +1134,7 @@ int main(void) {
     T(test_call_indirect), T(test_tables), T(test_trap_backtrace),
     T(test_stack_exhaustion), T(test_fuel), T(test_interrupt), T(test_deadline),
     T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
-    T(test_fused_branch_into),
+    T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
