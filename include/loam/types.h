@@ -97,6 +97,11 @@ const loam_type *loam_type_handle(loam_typectx *cx, loam_typekind own_or_borrow,
 const loam_type *loam_type_alias(loam_typectx *cx, const char *name,
                                  const loam_type *target);
 
+/* Sets t's `owner` (copied into cx): for the resolver, while it builds a type
+ * made by one of the constructors above and before the type is shared.
+ * False for the static primitives or when out of memory. */
+bool loam_type_set_owner(loam_typectx *cx, const loam_type *t, const char *owner);
+
 /* Writes the type as WIT text ("list<tuple<u8, string>>"; named types by
  * name) into buf; returns the length it needed (like snprintf). */
 size_t loam_type_print(const loam_type *t, char *buf, size_t cap);
