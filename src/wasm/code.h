@@ -174,7 +174,10 @@ void wasm_code_free(wasm_code *c);
 /* Prints a readable listing (op names, immediates) for debugging. */
 void wasm_code_dump(const wasm_code *c, void *FILE_stream);
 
-/* interp.c: rewrites op numbers into handler addresses. Idempotent. */
+/* interp.c: rewrites op numbers into handler addresses. Idempotent. It also
+ * turns branch target cells into cell pointers and may give the first op of
+ * a common sequence a fused (super-instruction) handler, so threaded code is
+ * for the interpreter only. Thread-safe; api.c threads at module load. */
 void wasm_code_thread(wasm_code *c);
 
 static inline uint32_t wasm_op_length(const wasm_cell *at) {
