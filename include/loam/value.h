@@ -57,6 +57,7 @@ loam_value *loam_value_f32(float v);
 loam_value *loam_value_f64(double v);
 loam_value *loam_value_char(uint32_t c);
 loam_value *loam_value_string(const char *s, size_t len);    /* copied */
+/* list, tuple or record: the items array is copied, its children adopted. */
 loam_value *loam_value_seq(const loam_type *t, size_t n, loam_value **items);
 loam_value *loam_value_case(const loam_type *t, uint32_t tag, loam_value *payload);
 void loam_value_free(loam_value *v);
@@ -69,6 +70,12 @@ bool loam_value_equal(const loam_value *a, const loam_value *b);
 loam_value *loam_value_from_json(const loam_type *t, const char *json, size_t len,
                                  const char *path, loam_verr *err);
 char *loam_value_to_json(const loam_value *v);  /* compact, malloc'd */
+/* The same from an already parsed jansson value (for the REST API). Note
+ * jansson holds integers in 64 signed bits: a u64 above that range must come
+ * as a decimal string here (loam_value_from_json handles it in text). */
+struct json_t;
+loam_value *loam_value_from_jansson(const loam_type *t, const struct json_t *j,
+                                    const char *path, loam_verr *err);
 
 /* WAVE text. */
 loam_value *loam_value_from_wave(const loam_type *t, const char *text, size_t len,
@@ -82,5 +89,6 @@ typedef struct loam_buf { uint8_t *data; size_t len, cap; } loam_buf;
 bool loam_value_encode(const loam_value *v, loam_buf *out);
 loam_value *loam_value_decode(const loam_type *t, const uint8_t *bytes,
                               size_t len, size_t *used, loam_verr *err);
+void loam_buf_free(loam_buf *b);   /* frees data and zeroes the buffer */
 
 #endif
