@@ -423,6 +423,7 @@ static bool put_float(loam_buf *b, double d, bool f32) {
   if (isnan(d)) return lv_buf_str(b, "\"NaN\"");
   if (isinf(d)) return lv_buf_str(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
   char tmp[32];
+  if (d == 0 && signbit(d)) return lv_buf_str(b, "-0.0");  /* "-0" would read as integer 0 */
   if (f32) lv_fmt_f32((float)d, tmp);
   else lv_fmt_f64(d, tmp);
   return lv_buf_str(b, tmp);

@@ -60,15 +60,15 @@ void lv_path_cut(lv_path *p, size_t len) {
 
 void *lv_fail(loam_verr *err, const lv_path *p, const char *fmt, ...) {
   if (!err) return NULL;
-  char msg[400];
+  size_t cap = sizeof err->message, n = 0;
+  if (p && p->len) {
+    int k = snprintf(err->message, cap, "%s: ", p->buf);
+    n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
+  }
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(err->message + n, cap - n, fmt, ap);
   va_end(ap);
-  if (p && p->len)
-    snprintf(err->message, sizeof err->message, "%s: %s", p->buf, msg);
-  else
-    snprintf(err->message, sizeof err->message, "%s", msg);
   return NULL;
 }
 
