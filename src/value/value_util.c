@@ -4,6 +4,7 @@
  */
 #include "value/value_int.h"
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,19 +212,39 @@ const char *lv_kind_name(loam_typekind k) {
   return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
+/* Tidies %g output: an integral value below 1e16 is written in full
+ * ("1000", not "1e+03"), and an exponent loses its '+' and leading zeros
+ * ("1e20", "5e-7"). */
+static void tidy_float(double d, char out[32]) {
+  char *e = strchr(out, 'e');
+  if (!e) return;
+  if (fabs(d) < 1e16 && d == trunc(d)) {
+    snprintf(out, 32, "%.0f", d);
+    return;
+  }
+  char *src = e + 1, *dst = e + 1;
+  if (*src == '+') src++;
+  else if (*src == '-') *dst++ = *src++;
+  while (*src == '0' && src[1]) src++;
+  memmove(dst, src, strlen(src) + 1);
+}
+
 /* Tries precisions from 1 up so the text is as short as can be read back. */
 void lv_fmt_f64(double d, char out[32]) {
   for (int prec = 1; prec <= 17; prec++) {
     snprintf(out, 32, "%.*g", prec, d);
-    if (strtod(out, NULL) == d) return;
+    if (strtod(out, NULL) == d) break;
   }
+  tidy_float(d, out);
 }
 
+/* Read back as a double and then narrowed, the way both decoders do. */
 void lv_fmt_f32(float f, char out[32]) {
   for (int prec = 1; prec <= 9; prec++) {
     snprintf(out, 32, "%.*g", prec, (double)f);
-    if (strtof(out, NULL) == f) return;
+    if ((float)strtod(out, NULL) == f) break;
   }
+  tidy_float(f, out);
 }
 
 bool lv_parse_dec(const char *s, size_t len, bool *neg, uint64_t *mag) {
