@@ -182,6 +182,9 @@ static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
  *   set:     binop; local.set x  tee: binop; local.tee x
  *   addload: i32.add; load off
  *   lload:   local.get x; load off    teeload: local.tee x; load off
+ *   kbrif:   const c; binop; br_if t  kbrunless: ... br_unless t
+ *   ldop:    load off; binop          (full-width load of the op's type)
+ *   opstore: binop; store off         (full-width store of the op's type)
  * plus local.get x; local.get y / local.set x; local.get y /
  * local.tee x; local.get y / loop_check; local.get x. Integer binops fuse
  * in every shape; float arithmetic with l/set/tee, float compares with
@@ -189,7 +192,8 @@ static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
 typedef struct label_set {
   const void *const *base, *const *k, *const *l, *const *lk, *const *brif,
       *const *brunless, *const *set, *const *tee, *const *addload,
-      *const *lload, *const *teeload;
+      *const *lload, *const *teeload, *const *kbrif, *const *kbrunless,
+      *const *ldop, *const *opstore;
   const void *get_get, *set_get, *tee_get, *check_get;
 } label_set;
 
@@ -232,11 +236,23 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
   static const void *const addload_labels[WASM_OP_COUNT] = {LOADS(addload_ADDR)};
   static const void *const lload_labels[WASM_OP_COUNT] = {LOADS(lload_ADDR)};
   static const void *const teeload_labels[WASM_OP_COUNT] = {LOADS(teeload_ADDR)};
+#define kbrif_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&kbrif_##NAME,
+#define kbrunless_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&kbrunless_##NAME,
+#define ldop_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&ldop_##NAME,
+#define opstore_ADDR(NAME, EXPR) [WASM_OP_##NAME] = &&opstore_##NAME,
+  static const void *const kbrif_labels[WASM_OP_COUNT] = {INT_OPS(kbrif_ADDR)};
+  static const void *const kbrunless_labels[WASM_OP_COUNT] = {
+      INT_OPS(kbrunless_ADDR)};
+  static const void *const ldop_labels[WASM_OP_COUNT] = {
+      INT_OPS(ldop_ADDR) FLOAT_ARITH(ldop_ADDR) FLOAT_COMPARE(ldop_ADDR)};
+  static const void *const opstore_labels[WASM_OP_COUNT] = {
+      INT_OPS(opstore_ADDR) FLOAT_ARITH(opstore_ADDR)};
   if (labels_out) {
     *labels_out = (label_set){labels, k_labels, l_labels, lk_labels,
                               brif_labels, brunless_labels, set_labels,
                               tee_labels, addload_labels, lload_labels,
-                              teeload_labels, &&get_get, &&set_get,
+                              teeload_labels, kbrif_labels, kbrunless_labels,
+                              ldop_labels, opstore_labels, &&get_get, &&set_get,
                               &&tee_get, &&check_get};
     return LOAM_OK;
   }
@@ -736,6 +752,54 @@ op_REF_FUNC:
   }
   LOADS(LLOAD_OP)
 
+#define KBRIF(T, RD, NAME, EXPR) \
+  kbrif_##NAME: { T a = (T)sp[-1], b = (T)pc[1].RD; sp--; \
+                  pc = (uint32_t)(EXPR) ? TARGET(pc[4]) : pc + 5; NEXT(); } \
+  kbrunless_##NAME: { T a = (T)sp[-1], b = (T)pc[1].RD; sp--; \
+                      pc = (uint32_t)(EXPR) ? pc + 5 : TARGET(pc[4]); NEXT(); }
+#define KBRIF32(NAME, EXPR) KBRIF(uint32_t, u32, NAME, EXPR)
+#define KBRIF64(NAME, EXPR) KBRIF(uint64_t, u64, NAME, EXPR)
+  WN_I32_BINARY(KBRIF32) WN_I64_BINARY(KBRIF64)
+
+/* ldop: `b` comes from memory; opstore: the result goes to memory. */
+#define AS_INT32(x) ((uint32_t)(x))
+#define AS_INT64(x) ((uint64_t)(x))
+#define AS_BOOL(x) ((uint64_t)(x))
+#define LDOP(T, RD, WR, NAME, EXPR) \
+  ldop_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[1].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T a = RD(sp[-2]), b; \
+    memcpy(&b, membase + ea, sizeof b); \
+    sp--; \
+    sp[-1] = WR(EXPR); \
+    pc += 3; \
+    NEXT(); \
+  }
+#define OPSTORE(T, RD, NAME, EXPR) \
+  opstore_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-3] + pc[2].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T a = RD(sp[-2]), b = RD(sp[-1]), r = (T)(EXPR); \
+    memcpy(membase + ea, &r, sizeof r); \
+    sp -= 3; \
+    pc += 3; \
+    NEXT(); \
+  }
+#define MEM_I32(NAME, EXPR) LDOP(uint32_t, AS_INT32, AS_INT32, NAME, EXPR) \
+  OPSTORE(uint32_t, AS_INT32, NAME, EXPR)
+#define MEM_I64(NAME, EXPR) LDOP(uint64_t, AS_INT64, AS_INT64, NAME, EXPR) \
+  OPSTORE(uint64_t, AS_INT64, NAME, EXPR)
+#define MEM_F32(NAME, EXPR) LDOP(float, wn_f32, wn_bits32, NAME, EXPR) \
+  OPSTORE(float, wn_f32, NAME, EXPR)
+#define MEM_F64(NAME, EXPR) LDOP(double, wn_f64, wn_bits64, NAME, EXPR) \
+  OPSTORE(double, wn_f64, NAME, EXPR)
+#define LDCMP_F32(NAME, EXPR) LDOP(float, wn_f32, AS_BOOL, NAME, EXPR)
+#define LDCMP_F64(NAME, EXPR) LDOP(double, wn_f64, AS_BOOL, NAME, EXPR)
+  WN_I32_BINARY(MEM_I32) WN_I64_BINARY(MEM_I64)
+  WN_F32_ARITH(MEM_F32) WN_F64_ARITH(MEM_F64)
+  WN_F32_COMPARE(LDCMP_F32) WN_F64_COMPARE(LDCMP_F64)
+
 check_get:
   STOP_CHECK();
   *sp++ = fp[pc[2].u32];
@@ -774,6 +838,22 @@ static bool is_branch(uint64_t op) {
          op == WASM_OP_BR_IF_ADJ || op == WASM_OP_BR_UNLESS;
 }
 
+/* The full-width load and store of a numeric op's operand type (the ops of
+ * each type are contiguous in WASM_OPS). */
+typedef struct op_family { uint64_t load, store; } op_family;
+
+static op_family family(uint64_t op) {
+  if (op >= WASM_OP_I32_EQZ && op <= WASM_OP_I32_ROTR)
+    return (op_family){WASM_OP_I32_LOAD, WASM_OP_I32_STORE};
+  if (op >= WASM_OP_I64_EQZ && op <= WASM_OP_I64_ROTR)
+    return (op_family){WASM_OP_I64_LOAD, WASM_OP_I64_STORE};
+  if (op >= WASM_OP_F32_EQ && op <= WASM_OP_F32_COPYSIGN)
+    return (op_family){WASM_OP_F32_LOAD, WASM_OP_F32_STORE};
+  if (op >= WASM_OP_F64_EQ && op <= WASM_OP_F64_COPYSIGN)
+    return (op_family){WASM_OP_F64_LOAD, WASM_OP_F64_STORE};
+  return (op_family){WASM_OP_COUNT, WASM_OP_COUNT};
+}
+
 /* The handler for the instruction at `at` (op numbers not yet threaded at
  * and after it): a super-instruction when the ops that follow form one. */
 static const void *pick_label(const label_set *L, const wasm_cell *at,
@@ -796,6 +876,8 @@ static const void *pick_label(const label_set *L, const wasm_cell *at,
     break;
   case WASM_OP_I32_CONST:
   case WASM_OP_I64_CONST:
+    if (c == WASM_OP_BR_IF && L->kbrif[b]) return L->kbrif[b];
+    if (c == WASM_OP_BR_UNLESS && L->kbrunless[b]) return L->kbrunless[b];
     if (L->k[b]) return L->k[b];
     break;
   case WASM_OP_LOCAL_SET:
@@ -812,6 +894,8 @@ static const void *pick_label(const label_set *L, const wasm_cell *at,
     if (L->addload[b]) return L->addload[b];
     break;
   }
+  if (L->ldop[b] && a == family(b).load) return L->ldop[b];
+  if (L->opstore[a] && b == family(a).store) return L->opstore[a];
   if (b == WASM_OP_BR_IF && L->brif[a]) return L->brif[a];
   if (b == WASM_OP_BR_UNLESS && L->brunless[a]) return L->brunless[a];
   if (b == WASM_OP_LOCAL_SET && L->set[a]) return L->set[a];

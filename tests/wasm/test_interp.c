@@ -1123,6 +1123,91 @@ static void test_fused_misc(void **state) {
   assert_int_equal(call(0, &r, 1, 51), LOAM_TRAP_FUEL);
 }
 
+/* load+op, op+store and const+op+branch in every type they apply to. */
+static void test_fused_memory_ops(void **state) {
+  (void)state;
+  static const wasm_op all[] = {
+#define OP_ITEM(NAME, EXPR) WASM_OP_##NAME,
+      WN_I32_BINARY(OP_ITEM) WN_I64_BINARY(OP_ITEM) WN_F32_ARITH(OP_ITEM)
+      WN_F64_ARITH(OP_ITEM) WN_F32_COMPARE(OP_ITEM) WN_F64_COMPARE(OP_ITEM)
+#undef OP_ITEM
+  };
+  static const uint64_t vals[] = {0, 1, 33, 0x80000000u, 0xffffffffu,
+                                  0x7ff8000000000001ull, 0x3ff8000000000000ull,
+                                  0xc000000000000000ull, 0x7fc00001u, 0xbfc00000u};
+  uint8_t *mem = W.mems[0]->data;
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    wasm_op op = all[i];
+    const char *sig;
+    uint64_t load, store, K;
+    bool cmp = false, narrow;
+    if (op <= WASM_OP_I32_ROTR) {
+      sig = "ii:i", load = O(I32_LOAD), store = O(I32_STORE), K = O(I32_CONST);
+    } else if (op <= WASM_OP_I64_ROTR) {
+      sig = "II:I", load = O(I64_LOAD), store = O(I64_STORE), K = O(I64_CONST);
+      cmp = op <= WASM_OP_I64_GE_U;
+    } else if (op <= WASM_OP_F32_COPYSIGN) {
+      cmp = op <= WASM_OP_F32_GE;
+      sig = cmp ? "ff:i" : "ff:f", load = O(F32_LOAD), store = O(F32_STORE), K = 0;
+    } else {
+      cmp = op <= WASM_OP_F64_GE;
+      sig = cmp ? "FF:i" : "FF:F", load = O(F64_LOAD), store = O(F64_STORE), K = 0;
+    }
+    narrow = sig[3] == 'i' || sig[3] == 'f';
+    for (size_t x = 0; x < sizeof vals / sizeof vals[0]; x++) {
+      for (size_t y = 0; y < sizeof vals / sizeof vals[0]; y++) {
+        uint64_t a = vals[x], b = vals[y], got;
+        uint64_t want = bin_ok(op, sig, a, b);
+        if (narrow) want = (uint32_t)want;
+        /* ldop: b from memory at 64 + 8 */
+        memcpy(mem + 72, &b, 8);
+        DEF(1, "ldop", sig, 0, O(LOCAL_GET), 0, O(I32_CONST), 64, load, 8, op,
+            O(RETURN));
+        assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+        if (narrow) got = (uint32_t)got;
+        assert_true(got == want);
+        /* opstore: result to memory at 80 + 8, read back */
+        if (!cmp) {
+          memset(mem + 88, 0xee, 8);
+          DEF(1, "opstore", sig, 0, O(I32_CONST), 80, O(LOCAL_GET), 0,
+              O(LOCAL_GET), 1, op, store, 8, O(I32_CONST), 80, load, 8,
+              O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          if (narrow) got = (uint32_t)got;
+          assert_true(got == want);
+          if (narrow) assert_int_equal(mem[92], 0xee);  /* width kept */
+        }
+        /* const; op; br_if / br_unless (integers) */
+        if (K) {
+          uint64_t taken = (uint32_t)want != 0;
+          DEF(1, "kbrif", sig, 1, O(LOCAL_GET), 0, O(LOCAL_TEE), 2, K, b, op,
+              /* 7 */ O(BR_IF), 12, O(I32_CONST), 0, O(RETURN),
+              /* 12 */ O(I32_CONST), 1, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true((uint32_t)got == taken);
+          DEF(1, "kbrunless", sig, 1, O(LOCAL_GET), 0, O(LOCAL_TEE), 2, K, b, op,
+              /* 7 */ O(BR_UNLESS), 12, O(I32_CONST), 1, O(RETURN),
+              /* 12 */ O(I32_CONST), 0, O(RETURN));
+          assert_int_equal(call(1, &got, 2, a, b), LOAM_OK);
+          assert_true((uint32_t)got == taken);
+        }
+      }
+    }
+  }
+  /* bounds: the fused forms trap like the plain ones, and store nothing */
+  uint64_t r, end = WASM_PAGE_SIZE;
+  DEF(1, "ldop_oob", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_LOAD), 0,
+      O(I32_ADD), O(RETURN));
+  assert_int_equal(call(1, &r, 2, 1, end - 4), LOAM_OK);
+  assert_int_equal(call(1, &r, 2, 1, end - 3), LOAM_TRAP_OOB_MEMORY);
+  DEF(1, "opstore_oob", "iF:", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 1,
+      O(F64_ADD), O(F64_STORE), 0, O(RETURN));
+  assert_int_equal(call(1, NULL, 2, end - 8, f64b(1.0)), LOAM_OK);
+  assert_true(memcmp(mem + end - 8, &(double){2.0}, 8) == 0);
+  assert_int_equal(call(1, NULL, 2, end - 7, f64b(4.0)), LOAM_TRAP_OOB_MEMORY);
+  assert_true(memcmp(mem + end - 8, &(double){2.0}, 8) == 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1135,6 +1220,7 @@ int main(void) {
     T(test_stack_exhaustion), T(test_fuel), T(test_interrupt), T(test_deadline),
     T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
     T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
+    T(test_fused_memory_ops),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
