@@ -8,5 +8,6 @@
 
 int loam_cmd_run(int argc, char **argv);   /* run.c: run a WASI program */
 int loam_cmd_wast(int argc, char **argv);  /* wast.c: run spec scripts */
+int loam_cmd_wit(int argc, char **argv);   /* wit.c: print/check WIT directories */
 
 #endif

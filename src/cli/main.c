@@ -13,6 +13,7 @@ static const command commands[] = {
     {"run", loam_cmd_run,
      "run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [--invoke FUNC [ARGS...]] [-- ARGS...]"},
     {"wast", loam_cmd_wast, "wast FILE.wast..."},
+    {"wit", loam_cmd_wit, "wit print DIR [--world W] | wit check DIR"},
 };
 
 static void usage(FILE *out) {
