@@ -123,7 +123,7 @@ static void block_comment(wit_lexer *lx, const char **docs) {
 
 static bool is_idchar(int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-';
+         (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 static void lex_ident(wit_lexer *lx) {

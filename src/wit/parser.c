@@ -397,11 +397,25 @@ static void use_item(parser *p, wit_meta m, wit_use **arr, uint32_t *n) {
 
 /* ---- interfaces and worlds ------------------------------------------------ */
 
+/* True if the current token is followed by ':' (a function named by a
+ * keyword without '%', which name() then reports). */
+static bool before_colon(parser *p) {
+  if (TOK(p) != TK_ID) return false;
+  wit_lexer save = p->lx;
+  next(p);
+  bool colon = TOK(p) == TK_COLON;
+  p->lx = save;
+  return colon;
+}
+
 static void iface_body(parser *p, wit_iface *it) {
   expect(p, TK_LBRACE);
   while (TOK(p) != TK_RBRACE) {
     wit_meta m = meta(p);
-    if (eat_kw(p, "use")) {
+    if (before_colon(p)) {
+      wit_func f = named_func(p, m);
+      wit_push(p->cx, &it->funcs, &it->nfuncs, &f, sizeof f);
+    } else if (eat_kw(p, "use")) {
       use_item(p, m, &it->uses, &it->nuses);
     } else if (!typedef_item(p, m, &it->types, &it->ntypes)) {
       if (TOK(p) != TK_ID) unexpected(p, "an interface item");

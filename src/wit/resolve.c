@@ -447,7 +447,7 @@ static loam_wit_func wit_resolve_func(resolver *r, scope *sc, const wit_func *f,
 static void add_func(resolver *r, loam_wit_func **arr, uint32_t *n, loam_wit_func f,
                      wit_pos pos) {
   for (uint32_t i = 0; i < *n; i++)
-    if (!strcmp((*arr)[i].core_name, f.core_name))
+    if ((*arr)[i].resource == f.resource && !strcmp((*arr)[i].name, f.name))
       wit_fail(r->cx, pos, "duplicate function `%s`", f.name);
   wit_push(r->cx, arr, n, &f, sizeof f);
 }
