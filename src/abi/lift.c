@@ -167,7 +167,7 @@ static loam_value *lift_variant_flat(abi_cx *cx, const loam_type *t, const loam_
   }
   loam_value *payload = NULL;
   if (p) {
-    loam_val small[16], *tmp = p->nflat <= 16 ? small : malloc(p->nflat * sizeof *tmp);
+    loam_val small[16] = {{0}}, *tmp = p->nflat <= 16 ? small : malloc(p->nflat * sizeof *tmp);
     if (!tmp) return typed(cx, NULL, t);
     for (uint32_t i = 0; i < p->nflat; i++) tmp[i] = coerce_in(in[1 + i], p->flat[i]);
     payload = abi_lift_flat(cx, p, tmp);
@@ -268,7 +268,7 @@ loam_value *abi_lift_flat(abi_cx *cx, const loam_type *t, const loam_val *in) {
   case LOAM_T_OPTION: case LOAM_T_RESULT: case LOAM_T_VARIANT:
     return lift_variant_flat(cx, t, in);
   case LOAM_T_FLAGS: {
-    uint32_t small[8], *w = t->nflat <= 8 ? small : malloc(t->nflat * sizeof *w);
+    uint32_t small[8] = {0}, *w = t->nflat <= 8 ? small : malloc(t->nflat * sizeof *w);
     if (!w) return typed(cx, NULL, t);
     for (uint32_t i = 0; i < t->nflat; i++) w[i] = in[i].of.i32;
     loam_value *v = lift_flags(cx, t, w, t->nflat);
@@ -315,7 +315,7 @@ loam_value *abi_load(abi_cx *cx, const loam_type *t, uint32_t ptr) {
       uint32_t w = (uint32_t)get_le(p, t->size);
       return lift_flags(cx, t, &w, t->size ? 1 : 0);
     }
-    uint32_t small[8], *w = t->nflat <= 8 ? small : malloc(t->nflat * sizeof *w);
+    uint32_t small[8] = {0}, *w = t->nflat <= 8 ? small : malloc(t->nflat * sizeof *w);
     if (!w) return typed(cx, NULL, t);
     for (uint32_t i = 0; i < t->nflat; i++) w[i] = (uint32_t)get_le(p + 4 * i, 4);
     loam_value *v = lift_flags(cx, t, w, t->nflat);

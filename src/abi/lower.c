@@ -135,7 +135,7 @@ static bool lower_variant_flat(abi_cx *cx, const loam_value *v, const loam_type 
   if (p) {
     /* The payload lowers to its own flat types, then each is reinterpreted
      * (or zero-extended) to the joined type of its slot. */
-    loam_val small[16], *tmp = p->nflat <= 16 ? small : malloc(p->nflat * sizeof *tmp);
+    loam_val small[16] = {{0}}, *tmp = p->nflat <= 16 ? small : malloc(p->nflat * sizeof *tmp);
     if (!tmp) return abi_nomem(cx);
     bool ok = abi_lower_flat(cx, v->of.var.payload, p, tmp);
     for (; ok && used < p->nflat; used++)
@@ -173,7 +173,7 @@ bool abi_lower_flat(abi_cx *cx, const loam_value *v, const loam_type *t, loam_va
     out[0] = loam_val_i32(v->of.ch);
     return true;
   case LOAM_T_STRING: case LOAM_T_LIST: {
-    uint32_t ptr, len;
+    uint32_t ptr = 0, len = 0;
     if (!lower_buffer(cx, v, t, &ptr, &len)) return false;
     out[0] = loam_val_i32(ptr);
     out[1] = loam_val_i32(len);
@@ -198,7 +198,7 @@ bool abi_lower_flat(abi_cx *cx, const loam_value *v, const loam_type *t, loam_va
   case LOAM_T_FLAGS:
     if (!check_flags(cx, v, t)) return false;
     for (uint32_t w = 0; w < t->nflat; w++) {
-      uint32_t x;
+      uint32_t x = 0;
       if (!flag_word(cx, v, t, w, &x)) return false;
       out[w] = loam_val_i32(x);
     }
@@ -255,11 +255,11 @@ bool abi_store(abi_cx *cx, const loam_value *v, const loam_type *t, uint32_t ptr
   case LOAM_T_FLAGS:
     if (!check_flags(cx, v, t)) return false;
     if (t->size < 4) {
-      uint32_t x;
+      uint32_t x = 0;
       return t->size == 0 || (flag_word(cx, v, t, 0, &x) && store_int(cx, ptr, x, t->size));
     }
     for (uint32_t w = 0; w < t->nflat; w++) {
-      uint32_t x;
+      uint32_t x = 0;
       if (!flag_word(cx, v, t, w, &x) || !store_int(cx, ptr + 4 * w, x, 4)) return false;
     }
     return true;

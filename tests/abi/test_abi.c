@@ -825,6 +825,49 @@ static void test_malicious(void **state) {
   echo(f, "echo-string", s, str("still alive"));
 }
 
+/* Lifting random types from random bytes at random (often bad) pointers:
+ * every outcome is a value or an error, never a crash or a sanitizer report. */
+static void test_lift_garbage(void **state) {
+  fixture *f = *state;
+  loam_memory *m = loam_instance_memory(f->inst);
+  uint64_t size = loam_memory_size(m);
+  /* A scratch block in the guest, filled with bytes that are mostly small
+   * (plausible lengths and discriminants) and sometimes anything. */
+  const loam_type *lu8 = loam_type_list(f->cx, P(LOAM_T_U8));
+  loam_value *items[4096];
+  for (int i = 0; i < 4096; i++) items[i] = loam_value_uint(P(LOAM_T_U8), 0);
+  loam_value *block = loam_value_seq(lu8, 4096, items);
+  loam_val flat[2];
+  loam_error err;
+  assert_true(loam_abi_lower_flat(&f->g, block, lu8, flat, &err));
+  loam_value_free(block);
+  uint32_t base = flat[0].of.i32;
+  int ok = 0, bad = 0;
+  for (int round = 0; round < 400; round++) {
+    uint8_t *p = loam_memory_data(m) + base;
+    for (int i = 0; i < 4096; i++) {
+      uint32_t r = (uint32_t)rnd();
+      p[i] = (uint8_t)(r % 4 == 0 ? r >> 8 : r % 4 == 1 ? (r >> 8) % 3 : 0);
+      /* Sometimes a pointer back into the block, so nested data is found. */
+      if (i % 4 == 0 && r % 16 == 5 && i + 4 <= 4096) {
+        uint32_t q = base + (r >> 20) % 4096;
+        memcpy(p + i, &q, 4);
+      }
+    }
+    loam_typectx *cx = loam_typectx_new();
+    const loam_type *t = gen_type(cx, 1 + round % 4);
+    uint32_t at = round % 8 == 0 ? (uint32_t)rnd() : base + (uint32_t)(rnd() % 4096);
+    if (round % 16 == 1) at = (uint32_t)(size - (rnd() % 16));
+    loam_value *v = loam_abi_load(&f->g, t, at, &err);
+    if (v) ok++;
+    else bad++;
+    loam_value_free(v);
+    loam_typectx_free(cx);
+  }
+  assert_true(ok > 0);
+  assert_true(bad > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scalars),
@@ -839,6 +882,7 @@ int main(void) {
     cmocka_unit_test(test_handle_table),
     cmocka_unit_test(test_handles_through_guest),
     cmocka_unit_test(test_malicious),
+    cmocka_unit_test(test_lift_garbage),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
