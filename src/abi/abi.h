@@ -23,6 +23,7 @@
 #include "loam/types.h"
 #include "loam/value.h"
 #include "loam/wasm.h"
+#include "loam/wit.h"
 
 #define LOAM_ABI_MAX_FLAT_PARAMS 16u
 #define LOAM_ABI_MAX_FLAT_RESULTS 1u
@@ -38,6 +39,17 @@ typedef struct loam_abi_sig {
   uint32_t nresults;
   const loam_type *const *results;
 } loam_abi_sig;
+
+/* The signature of a resolved WIT function (params, then its results in
+ * order); the type arrays live in buf, which needs room for nparams +
+ * nresults. False when it is too small. */
+bool loam_abi_sig_of(const loam_wit_func *f, loam_abi_sig *sig, const loam_type **buf,
+                     size_t cap);
+/* The core export name of a function: its core_name, prefixed by
+ * "<interface id>#" when it belongs to an exported interface (iface_id
+ * non-NULL). Returns the length needed, like snprintf. */
+size_t loam_abi_export_name(const char *iface_id, const loam_wit_func *f, char *buf,
+                            size_t cap);
 
 /* ---- resource handle tables ----------------------------------------------- */
 

@@ -868,6 +868,85 @@ static void test_lift_garbage(void **state) {
   assert_true(bad > 0);
 }
 
+/* ---- through WIT: JSON -> value -> guest -> value -> JSON ------------------- */
+
+static const loam_wit_func *world_export(const loam_wit_world *w, const char *name) {
+  for (uint32_t i = 0; i < w->nexports; i++)
+    if (w->exports[i].kind == LOAM_WIT_ITEM_FUNCTION && !strcmp(w->exports[i].name, name))
+      return w->exports[i].func;
+  fail_msg("no export %s in the world", name);
+  return NULL;
+}
+
+/* Calls a one-param export of echo.wit with JSON; returns the result's JSON. */
+static char *call_json(fixture *f, const loam_wit_world *w, const char *name,
+                       const char *json) {
+  const loam_wit_func *fn = world_export(w, name);
+  const loam_type *buf[4];
+  loam_abi_sig sig;
+  assert_true(loam_abi_sig_of(fn, &sig, buf, 4));
+  assert_int_equal(sig.nparams, 1);
+  loam_verr verr;
+  loam_value *in = loam_value_from_json(sig.params[0], json, strlen(json), "params[0]", &verr);
+  if (!in) fail_msg("%s: %s", json, verr.message);
+  char core[128];
+  loam_abi_export_name(NULL, fn, core, sizeof core);
+  loam_value *out = NULL;
+  loam_error err;
+  if (loam_abi_call(&f->g, core, &sig, &in, &out, &err) != LOAM_OK)
+    fail_msg("%s(%s): %s", name, json, err.message);
+  char *text = loam_value_to_json(out);
+  loam_value_free(in);
+  loam_value_free(out);
+  return text;
+}
+
+static void expect_json(fixture *f, const loam_wit_world *w, const char *name,
+                        const char *json, const char *want) {
+  char *got = call_json(f, w, name, json);
+  if (strcmp(got, want ? want : json) != 0)
+    fail_msg("%s(%s) gave %s, expected %s", name, json, got, want ? want : json);
+  free(got);
+}
+
+static void test_through_wit(void **state) {
+  fixture *f = *state;
+  char path[512];
+  snprintf(path, sizeof path, "%s", __FILE__);
+  char *slash = strrchr(path, '/');
+  snprintf(slash ? slash + 1 : path, sizeof path - (size_t)(slash ? slash + 1 - path : 0),
+           "guest/echo.wit");
+  loam_error err;
+  loam_wit *wit = loam_wit_load(path, &err);
+  if (!wit) fail_msg("%s: %s", path, err.message);
+  const loam_wit_world *w = loam_wit_find_world(wit->root, "echo");
+  assert_non_null(w);
+  expect_json(f, w, "echo-record", "{\"x\":-3,\"y\":1.5,\"name\":\"zo\u00eb\"}",
+              "{\"x\":-3,\"y\":1.5,\"name\":\"zoë\"}");
+  expect_json(f, w, "echo-variant", "{\"rect\":[1,4294967295]}", NULL);
+  expect_json(f, w, "echo-variant", "{\"circle\":-0.5}", NULL);
+  expect_json(f, w, "echo-variant", "{\"none\":null}", NULL);
+  expect_json(f, w, "echo-result", "{\"ok\":[1,2,3]}", NULL);
+  expect_json(f, w, "echo-result", "{\"err\":\"bad\"}", NULL);
+  expect_json(f, w, "echo-option-u64", "18446744073709551615", NULL);
+  expect_json(f, w, "echo-option-u64", "null", NULL);
+  expect_json(f, w, "echo-list-of-strings", "[\"a\",\"\",\"\u00fc\"]", "[\"a\",\"\",\"ü\"]");
+  expect_json(f, w, "call-host", "\"loam\"", "\"maol\"");
+
+  /* echo-many: 17 params from WIT, spilled. */
+  const loam_wit_func *fn = world_export(w, "echo-many");
+  const loam_type *buf[18];
+  loam_abi_sig sig;
+  assert_true(loam_abi_sig_of(fn, &sig, buf, 18));
+  assert_false(loam_abi_sig_of(fn, &sig, buf, 17));
+  char core[64];
+  loam_abi_core_type(&sig, false, core, sizeof core);
+  assert_string_equal(core, "i:i");
+  loam_abi_export_name("loam:echo/x", fn, core, sizeof core);
+  assert_string_equal(core, "loam:echo/x#echo-many");
+  loam_wit_free(wit);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scalars),
@@ -883,6 +962,7 @@ int main(void) {
     cmocka_unit_test(test_handles_through_guest),
     cmocka_unit_test(test_malicious),
     cmocka_unit_test(test_lift_garbage),
+    cmocka_unit_test(test_through_wit),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
