@@ -37,8 +37,10 @@ static uintptr_t c_stack_floor(void) {
     size_t size;
     stack_floor = 1;  /* unknown: rely on MAX_NESTING */
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 2 * STACK_MARGIN)
-        stack_floor = (uintptr_t)addr + STACK_MARGIN;
+      /* a small thread stack keeps its upper half for nesting */
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+        stack_floor = (uintptr_t)addr +
+                      (size > 2 * STACK_MARGIN ? STACK_MARGIN : size / 2);
       pthread_attr_destroy(&attr);
     }
   }
@@ -56,25 +58,36 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* True when checks must take the slow path even without an interrupt. */
+/* True when checks must take the slow path now and then even without an
+ * interrupt. */
 static inline bool metered(const loam_store *s) {
   return s->fuel >= 0 || s->deadline_ns != 0;
 }
 
-/* The slow half of the stop check. The clock is read on every 1024th
- * check only: a loop iteration costs nanoseconds, so a runaway loop still
- * stops within microseconds of its deadline. */
+/* Checks between clock reads: a loop iteration costs nanoseconds, so a
+ * runaway loop still stops within microseconds of its deadline. */
+#define CLOCK_PERIOD 1024u
+
+/* The slow half of the stop check, run when the interrupt flag is set or
+ * `*period` metered checks have passed. It sets the next period: 1 while
+ * fuel is metered (every check costs one unit), else CLOCK_PERIOD (only the
+ * deadline is watched, so the clock is read on every call). `calls` counts
+ * calls, to read the clock every CLOCK_PERIOD-th one under fuel. */
 static __attribute__((noinline)) loam_status stop_check(loam_store *s,
-                                                        uint32_t *ticks) {
+                                                        uint32_t *calls,
+                                                        uint32_t *period) {
   if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) {
     atomic_store_explicit(&s->interrupt, false, memory_order_relaxed);
     return LOAM_TRAP_INTERRUPTED;
   }
-  if (s->fuel >= 0) {
+  bool fuel = s->fuel >= 0;
+  if (fuel) {
     if (s->fuel == 0) return LOAM_TRAP_FUEL;
     s->fuel--;
   }
-  if (s->deadline_ns && ((*ticks)++ & 1023) == 0 && now_ns() >= s->deadline_ns)
+  *period = fuel ? 1 : CLOCK_PERIOD;
+  if (s->deadline_ns && (!fuel || (*calls)++ % CLOCK_PERIOD == 0) &&
+      now_ns() >= s->deadline_ns)
     return LOAM_TRAP_DEADLINE;
   return LOAM_OK;
 }
@@ -266,8 +279,8 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
   uint64_t memsize = 0;
   loam_func *callee = entry;
   loam_status st;
-  uint32_t ticks = 0;
-  bool slow_checks = metered(s);
+  uint32_t calls = 0, period = 1;  /* see stop_check */
+  bool metering = metered(s);
 
 #define NEXT() goto *pc->label
 #define TRAP(code) do { st = (code); goto trap; } while (0)
@@ -276,9 +289,9 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
     membase = mem ? mem->data : NULL; memsize = mem ? mem->size : 0; \
   } while (0)
 #define STOP_CHECK() do { \
-    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) | \
-                 slow_checks)) { \
-      st = stop_check(s, &ticks); \
+    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) || \
+                 (metering && --period == 0))) { \
+      st = stop_check(s, &calls, &period); \
       if (st) goto trap; \
     } \
   } while (0)
@@ -359,7 +372,8 @@ call:
     sp = slots + callee->type->nresults;
     pc = ret_pc;
     LOAD_INST(inst);  /* the host may have grown memory or changed fuel */
-    slow_checks = metered(s);
+    metering = metered(s);
+    period = 1;
     NEXT();
   }
 enter: {

@@ -846,6 +846,16 @@ static void test_deadline(void **state) {
   print_message("deadline overshoot %.3f ms\n", (stopped - W.store->deadline_ns) / 1e6);
   assert_true(stopped >= W.store->deadline_ns);
   assert_true(stopped - W.store->deadline_ns < 10 * 1000000ull);
+  /* With fuel metered too: both work, fuel stays exact. */
+  W.globals[0].value = 0;
+  W.store->fuel = 1000000000000;
+  W.store->deadline_ns = mono_ns() + 5 * 1000000;
+  st = call(0, NULL, 0);
+  stopped = mono_ns();
+  assert_int_equal(st, LOAM_TRAP_DEADLINE);
+  assert_true(stopped - W.store->deadline_ns < 10 * 1000000ull);
+  /* every iteration's check, plus the one that saw the deadline */
+  assert_true(1000000000000 - W.store->fuel == (int64_t)W.globals[0].value + 1);
 }
 
 /* Host function: doubles its argument by calling wasm function 2 again
