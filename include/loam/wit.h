@@ -76,6 +76,7 @@ typedef struct loam_wit_func {
   const char *core_name;    /* the Component Model's name: "f", "[constructor]r",
                                "[method]r.f", "[static]r.f" */
   loam_wit_funckind kind;
+  bool is_async;            /* written `async func` (WASI 0.3 style) */
   const loam_type *resource;   /* the resource for every kind but freestanding */
   /* Methods get an explicit first parameter `self: borrow<r>`;
    * constructors an anonymous result `own<r>`. */

@@ -90,6 +90,7 @@ typedef struct wit_func {
   const char *name;
   wit_pos pos;
   loam_wit_funckind kind;
+  bool is_async;
   uint32_t nparams;
   wit_param *params;
   loam_wit_results results_kind;

@@ -239,6 +239,7 @@ static void params(parser *p, wit_param **out, uint32_t *n) {
 
 /* `func(params) [-> T | -> (named: T, ...)]`, after the name and ':'. */
 static void func_sig(parser *p, wit_func *f) {
+  f->is_async = eat_kw(p, "async");
   expect_kw(p, "func");
   params(p, &f->params, &f->nparams);
   f->results_kind = LOAM_WIT_RESULTS_NONE;
@@ -438,7 +439,7 @@ static void extern_item(parser *p, wit_world *w, wit_meta m, bool is_export) {
   const char *first = name(p, NULL);
   if (TOK(p) == TK_COLON) {
     next(p);
-    if (is_kw(p, "func")) {
+    if (is_kw(p, "func") || is_kw(p, "async")) {
       it.kind = WI_FUNC;
       it.name = first;
       it.func = wit_new(p->cx, sizeof *it.func);

@@ -166,7 +166,8 @@ static void signature(out *o, const loam_wit_func *f) {
     params(o, f->params, f->nparams);
     return;
   }
-  puts_(o, f->kind == LOAM_WIT_FUNC_STATIC ? "static func" : "func");
+  if (f->kind == LOAM_WIT_FUNC_STATIC) puts_(o, "static ");
+  puts_(o, f->is_async ? "async func" : "func");
   params(o, f->params + self, f->nparams - self);
   if (f->results_kind == LOAM_WIT_RESULTS_ANON) {
     puts_(o, " -> ");

@@ -401,6 +401,7 @@ static loam_wit_func wit_resolve_func(resolver *r, scope *sc, const wit_func *f,
   loam_typectx *tc = r->w->types;
   o.name = f->name;
   o.kind = f->kind;
+  o.is_async = f->is_async;
   o.resource = res;
   o.meta = out_meta(&f->meta);
   bool self = f->kind == LOAM_WIT_FUNC_METHOD;

@@ -122,7 +122,7 @@ static void params_eq(const loam_wit_param *a, const loam_wit_param *b, uint32_t
 static void func_eq(const loam_wit_func *a, const loam_wit_func *b) {
   const char *w = a->core_name;
   if (strcmp(a->name, b->name) || strcmp(a->core_name, b->core_name) ||
-      a->kind != b->kind || a->nparams != b->nparams || a->nresults != b->nresults ||
+      a->kind != b->kind || a->is_async != b->is_async || a->nparams != b->nparams || a->nresults != b->nresults ||
       a->results_kind != b->results_kind || !type_eq(a->resource, b->resource, 0))
     fail_msg("function %s differs", w);
   params_eq(a->params, b->params, a->nparams, w);
@@ -358,6 +358,31 @@ static void test_golden_features(void **state) {
   golden("dirs/features", "base", "golden/features--world-base.wit");
 }
 
+/* Round trips of any WIT directories named in LOAM_WIT_EXTRA_DIRS
+ * (colon-separated), e.g. real WASI packages checked out elsewhere. */
+static void test_extra_dirs(void **state) {
+  (void)state;
+  const char *env = getenv("LOAM_WIT_EXTRA_DIRS");
+  if (!env || !*env) skip();
+  char *list = strdup(env), *save = NULL;
+  for (char *d = strtok_r(list, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    loam_error err = {0};
+    loam_wit *w = loam_wit_load(d, &err);
+    if (!w) fail_msg("%s", err.message);
+    char *text = loam_wit_print(w, NULL, &err);
+    loam_wit *again = loam_wit_load_text("printed.wit", text, strlen(text), &err);
+    if (!again) fail_msg("re-parsing the print of %s: %s", d, err.message);
+    model_eq(w, again);
+    char *text2 = loam_wit_print(again, NULL, &err);
+    assert_string_equal(text, text2);
+    free(text);
+    free(text2);
+    loam_wit_free(again);
+    loam_wit_free(w);
+  }
+  free(list);
+}
+
 /* The feature directory's model, spot-checked. */
 static void test_features_model(void **state) {
   (void)state;
@@ -404,6 +429,8 @@ static void test_features_model(void **state) {
   assert_string_equal(ty->params[0].name, "record");
   const loam_wit_func *ctor = loam_wit_find_func(k, "[constructor]blob");
   assert_string_equal(ctor->meta.docs, "Makes a blob.");
+  assert_true(loam_wit_find_func(k, "[method]blob.fetch")->is_async);
+  assert_false(loam_wit_find_func(k, "noop")->is_async);
 
   const loam_wit_world *main = loam_wit_find_world(w->root, "main");
   /* own: log, settings; from `include base`: wasi:io/poll */
@@ -617,6 +644,7 @@ int main(void) {
       cmocka_unit_test(test_golden_shopping_cart),
       cmocka_unit_test(test_golden_features),
       cmocka_unit_test(test_features_model),
+      cmocka_unit_test(test_extra_dirs),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_dir_errors),
       cmocka_unit_test(test_deep_nesting),
