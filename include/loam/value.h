@@ -65,7 +65,10 @@ loam_value *loam_value_clone(const loam_value *v);
 /* Structural equality (floats compared by bits, so NaN == NaN). */
 bool loam_value_equal(const loam_value *a, const loam_value *b);
 
-/* JSON (Golem's mapping; see README). `path` prefixes error messages (e.g.
+/* JSON (Golem's mapping; see README). One rule of loam's own: when an
+ * option's payload is itself an option, its some is written {"some": v}
+ * (none stays null), since null alone would be ambiguous. JSON and WAVE write
+ * every NaN alike ("NaN" / nan): only binary keeps NaN payload bits. `path` prefixes error messages (e.g.
  * "params[0]"); may be NULL. */
 loam_value *loam_value_from_json(const loam_type *t, const char *json, size_t len,
                                  const char *path, loam_verr *err);

@@ -10,6 +10,7 @@
 #include "loam/value.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct zoo {
@@ -20,9 +21,9 @@ typedef struct zoo {
       *kw_record, *opt_u8;
 } zoo;
 
-static const loam_type *P(loam_typekind k) { return loam_type_prim(k); }
+static inline const loam_type *P(loam_typekind k) { return loam_type_prim(k); }
 
-static void zoo_init(zoo *z) {
+static inline void zoo_init(zoo *z) {
   loam_typectx *cx = z->cx = loam_typectx_new();
   z->point = loam_type_record(cx, "point", 2,
                               (loam_field[]){{"x", P(LOAM_T_S32)}, {"y", P(LOAM_T_S32)}});
@@ -88,6 +89,21 @@ static void zoo_init(zoo *z) {
   z->deep = loam_type_list(cx, loam_type_option(cx, inner));
 }
 
-static void zoo_free(zoo *z) { loam_typectx_free(z->cx); }
+static inline void zoo_free(zoo *z) { loam_typectx_free(z->cx); }
+
+/* Text encodings keep no NaN payloads (every NaN reads back as the quiet
+ * NaN): this makes a decoded tree's NaNs canonical before comparing. */
+static inline void canon_nans(loam_value *v) {
+  if (!v) return;
+  switch (v->type->kind) {
+  case LOAM_T_F32: if (isnan(v->of.f32)) v->of.f32 = NAN; break;
+  case LOAM_T_F64: if (isnan(v->of.f64)) v->of.f64 = NAN; break;
+  case LOAM_T_LIST: case LOAM_T_TUPLE: case LOAM_T_RECORD:
+    for (size_t i = 0; i < v->of.seq.n; i++) canon_nans(v->of.seq.items[i]);
+    break;
+  case LOAM_T_OPTION: case LOAM_T_RESULT: case LOAM_T_VARIANT: canon_nans(v->of.var.payload); break;
+  default: break;
+  }
+}
 
 #endif
