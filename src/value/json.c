@@ -387,7 +387,7 @@ loam_value *loam_value_from_json(const loam_type *t, const char *json, size_t le
   char *quoted = quote_big_ints(json, len, &qlen);
   json_error_t je;
   json_t *j = json_loadb(quoted ? quoted : json, quoted ? qlen : len,
-                         JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+                         JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
   free(quoted);
   if (!j) {
     lv_path p;

@@ -208,6 +208,8 @@ static void test_errors(void **state) {
   bad(Z.own, "4294967296", "h", "h: expected a resource handle (u32), got 4294967296");
   bad(P(LOAM_T_U8), "[1", "x", "x: invalid JSON at line 1 column 2: ']' expected near end of file");
   bad(P(LOAM_T_U8), "1 2", NULL, "invalid JSON at line 1 column 3: end of file expected near '2'");
+  bad(Z.point, "{\"x\":1,\"y\":2,\"x\":3}", "pt",
+      "pt: invalid JSON at line 1 column 16: duplicate object key near '\"x\"'");
   /* a long bad value is cut short in the message */
   bad(P(LOAM_T_U8), "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"", "x",
       "x: expected u8, got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...");
