@@ -1230,6 +1230,33 @@ static void test_fused_memory_ops(void **state) {
   assert_true(memcmp(mem + end - 8, &(double){2.0}, 8) == 0);
 }
 
+static void *rec_thread(void *arg) {
+  loam_status *st = arg;
+  uint64_t *sp = W.store->sp;
+  sp[0] = 1;
+  *st = wasm_invoke(W.store, &W.funcs[5], sp, &W.err);
+  return NULL;
+}
+
+/* guest -> host -> guest ... on a thread with a small C stack: the nesting
+ * stops with a trap before the stack runs out. */
+static void test_host_recursion_small_stack(void **state) {
+  (void)state;
+  DEF(5, "rec", "i:i", 0, O(LOCAL_GET), 0, O(CALL), 6, O(RETURN));
+  host(6, "hrec", "i:i", nested_host, (void *)5);
+  pthread_attr_t attr;
+  pthread_t t;
+  loam_status st = LOAM_OK;
+  assert_int_equal(pthread_attr_init(&attr), 0);
+  assert_int_equal(pthread_attr_setstacksize(&attr, 1u << 20), 0);
+  assert_int_equal(pthread_create(&t, &attr, rec_thread, &st), 0);
+  pthread_join(t, NULL);
+  pthread_attr_destroy(&attr);
+  assert_int_equal(st, LOAM_TRAP_STACK_EXHAUSTED);
+  assert_int_equal(W.store->nframes, 0);
+  assert_ptr_equal(W.store->sp, W.store->stack);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1242,7 +1269,7 @@ int main(void) {
     T(test_stack_exhaustion), T(test_fuel), T(test_interrupt), T(test_deadline),
     T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
     T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
-    T(test_fused_memory_ops),
+    T(test_fused_memory_ops), T(test_host_recursion_small_stack),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
