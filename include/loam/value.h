@@ -79,6 +79,9 @@ char *loam_value_to_json(const loam_value *v);  /* compact, malloc'd */
 struct json_t;
 loam_value *loam_value_from_jansson(const loam_type *t, const struct json_t *j,
                                     const char *path, loam_verr *err);
+/* A new jansson tree (the caller json_decref's it) in the same mapping; a u64
+ * above 2^63-1 becomes a decimal string. NULL when out of memory. */
+struct json_t *loam_value_to_jansson(const loam_value *v);
 
 /* WAVE text. */
 loam_value *loam_value_from_wave(const loam_type *t, const char *text, size_t len,

@@ -517,3 +517,95 @@ char *loam_value_to_json(const loam_value *v) {
   }
   return lv_buf_text(&b);
 }
+
+/* ---- to a jansson tree ---- */
+
+static json_t *to_jansson(const loam_value *v);
+
+/* Builds an array of children (list, tuple) or of set flag names. */
+static json_t *items_to_jansson(const loam_value *v) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < v->of.seq.n; i++)
+    if (json_array_append_new(a, to_jansson(v->of.seq.items[i]))) {
+      json_decref(a);
+      return NULL;
+    }
+  return a;
+}
+
+static json_t *flags_to_jansson(const loam_value *v) {
+  const loam_type *t = v->type;
+  json_t *a = json_array();
+  for (uint32_t i = 0; a && i < t->u.labels.n && i / 64 < v->of.flags.nwords; i++)
+    if ((v->of.flags.bits[i / 64] >> (i % 64) & 1) &&
+        json_array_append_new(a, json_string(t->u.labels.labels[i]))) {
+      json_decref(a);
+      return NULL;
+    }
+  return a;
+}
+
+static json_t *record_to_jansson(const loam_value *v) {
+  const loam_type *t = v->type;
+  json_t *o = json_object();
+  for (size_t i = 0; o && i < v->of.seq.n && i < t->u.record.n; i++)
+    if (json_object_set_new(o, t->u.record.fields[i].name, to_jansson(v->of.seq.items[i]))) {
+      json_decref(o);
+      return NULL;
+    }
+  return o;
+}
+
+static json_t *case_to_jansson(const char *label, const loam_value *payload) {
+  json_t *o = json_object();
+  if (o && json_object_set_new(o, label, payload ? to_jansson(payload) : json_null())) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static json_t *float_to_jansson(double d) {
+  if (isnan(d)) return json_string("NaN");
+  if (isinf(d)) return json_string(d > 0 ? "Infinity" : "-Infinity");
+  return json_real(d);
+}
+
+static json_t *to_jansson(const loam_value *v) {
+  const loam_type *t = v->type;
+  switch (t->kind) {
+  case LOAM_T_BOOL: return json_boolean(v->of.b);
+  case LOAM_T_S8: case LOAM_T_S16: case LOAM_T_S32: case LOAM_T_S64:
+    return json_integer((json_int_t)v->of.s);
+  case LOAM_T_U8: case LOAM_T_U16: case LOAM_T_U32: case LOAM_T_U64: {
+    if (v->of.u <= INT64_MAX) return json_integer((json_int_t)v->of.u);
+    char tmp[24];  /* beyond jansson's integers: a decimal string */
+    snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v->of.u);
+    return json_string(tmp);
+  }
+  case LOAM_T_F32: return float_to_jansson(v->of.f32);
+  case LOAM_T_F64: return float_to_jansson(v->of.f64);
+  case LOAM_T_CHAR: {
+    char u[4];
+    return json_stringn(u, lv_utf8_encode(v->of.ch, u));
+  }
+  case LOAM_T_STRING: return json_stringn(v->of.str.ptr, v->of.str.len);
+  case LOAM_T_LIST:
+  case LOAM_T_TUPLE: return items_to_jansson(v);
+  case LOAM_T_RECORD: return record_to_jansson(v);
+  case LOAM_T_OPTION:
+    if (v->of.var.tag == 0 || !v->of.var.payload) return json_null();
+    if (t->u.elem->kind == LOAM_T_OPTION) return case_to_jansson("some", v->of.var.payload);
+    return to_jansson(v->of.var.payload);
+  case LOAM_T_RESULT: return case_to_jansson(v->of.var.tag ? "err" : "ok", v->of.var.payload);
+  case LOAM_T_VARIANT:
+    if (v->of.var.tag >= t->u.record.n) return NULL;
+    return case_to_jansson(t->u.record.fields[v->of.var.tag].name, v->of.var.payload);
+  case LOAM_T_ENUM:
+    return v->of.var.tag < t->u.labels.n ? json_string(t->u.labels.labels[v->of.var.tag]) : NULL;
+  case LOAM_T_FLAGS: return flags_to_jansson(v);
+  default: return json_integer(v->of.handle);
+  }
+}
+
+struct json_t *loam_value_to_jansson(const loam_value *v) { return to_jansson(v); }

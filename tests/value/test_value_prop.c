@@ -12,6 +12,7 @@
 
 #include "value_fixture.h"
 #include "value_gen.h"
+#include <jansson.h>
 #include <stdio.h>
 
 #define ITERATIONS 3000
@@ -37,6 +38,18 @@ static void text_round_trip(const loam_value *v, bool json, uint64_t seed) {
   free(a);
   free(b);
   loam_value_free(w);
+}
+
+/* Through a jansson tree: to_jansson, from_jansson, equal. */
+static void jansson_round_trip(const loam_value *v, uint64_t seed) {
+  json_t *j = loam_value_to_jansson(v);
+  if (!j) fail_msg("seed %llu: to_jansson failed", (unsigned long long)seed);
+  loam_verr err;
+  loam_value *w = loam_value_from_jansson(v->type, j, "v", &err);
+  if (!w) fail_msg("seed %llu: %s", (unsigned long long)seed, err.message);
+  if (!loam_value_equal(v, w)) fail_msg("seed %llu: jansson changed the value", (unsigned long long)seed);
+  loam_value_free(w);
+  json_decref(j);
 }
 
 static void binary_round_trip(const loam_value *v, rng *r, uint64_t seed) {
@@ -86,6 +99,7 @@ static void test_round_trips(void **state) {
       loam_value_free(c);
       text_round_trip(v, true, seed);
       text_round_trip(v, false, seed);
+      jansson_round_trip(v, seed);
       binary_round_trip(v, &r, seed);
       loam_value_free(v);
     }
