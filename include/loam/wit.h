@@ -121,6 +121,8 @@ typedef struct loam_wit_world {
   const loam_wit_package *package;
   uint32_t ntypes;
   const loam_wit_typedef *types;    /* the world's own `use`s and types */
+  uint32_t nfuncs;
+  const loam_wit_func *funcs;       /* functions of resources defined in the world */
   uint32_t nimports, nexports;
   const loam_wit_item *imports, *exports;   /* `include`s expanded */
   uint32_t nincludes;

@@ -28,8 +28,13 @@ static int peekc(const wit_lexer *lx, size_t ahead) {
   return lx->at + ahead < lx->len ? (unsigned char)lx->src[lx->at + ahead] : -1;
 }
 
+static wit_pos here(const wit_lexer *lx);
+
+/* Moves one byte on; NUL bytes are refused everywhere, comments included,
+ * so that every string the lexer keeps is a whole C string. */
 static void advance(wit_lexer *lx) {
   if (lx->at >= lx->len) return;
+  if (lx->src[lx->at] == '\0') wit_fail(lx->cx, here(lx), "unexpected byte 0x00");
   if (lx->src[lx->at] == '\n') {
     lx->line++;
     lx->col = 1;

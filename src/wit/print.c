@@ -90,8 +90,12 @@ static void meta(out *o, const loam_wit_meta *m) {
 
 /* ---- types ---------------------------------------------------------------- */
 
-/* The local name of a named type in the current scope. */
+/* The local name of a named type in the current scope: the entry that
+ * defines or imports it rather than an alias (`type x = r` shares r's
+ * pointer when r is a resource). */
 static const char *local_name(out *o, const loam_type *t) {
+  for (uint32_t i = 0; i < o->nscope; i++)
+    if (o->scope[i].type == t && !o->scope[i].alias_of) return o->scope[i].name;
   for (uint32_t i = 0; i < o->nscope; i++)
     if (o->scope[i].type == t) return o->scope[i].name;
   return t->name;
@@ -280,10 +284,37 @@ static void definition(out *o, const loam_wit_typedef *d, const loam_wit_func *f
   }
 }
 
-/* An interface or world reference as seen from the package being printed. */
+/* `ns:name@version`, names escaped. */
+static void pkg_id(out *o, const loam_wit_package *p) {
+  name(o, p->ns);
+  puts_(o, ":");
+  name(o, p->name);
+  if (p->version) {
+    puts_(o, "@");
+    puts_(o, p->version);
+  }
+}
+
+/* An interface or world (`item`) of package p as seen from the package
+ * being printed: a bare name inside p, else ns:pkg/item@version. */
+static void item_ref(out *o, const loam_wit_package *p, const char *item) {
+  if (p == o->pkg) {
+    name(o, item);
+    return;
+  }
+  name(o, p->ns);
+  puts_(o, ":");
+  name(o, p->name);
+  puts_(o, "/");
+  name(o, item);
+  if (p->version) {
+    puts_(o, "@");
+    puts_(o, p->version);
+  }
+}
+
 static void iface_ref(out *o, const loam_wit_interface *i) {
-  if (i->package == o->pkg) name(o, i->name);
-  else puts_(o, i->id);
+  item_ref(o, i->package, i->name);
 }
 
 /* `use` statements: consecutive names from one interface share one. */
@@ -300,7 +331,10 @@ static void uses(out *o, const loam_wit_typedef *ts, uint32_t n) {
     iface_ref(o, from);
     puts_(o, ".{");
     uint32_t j = i;
-    for (; j < n && ts[j].used_from == from; j++) {
+    /* one statement per source `use`: they may carry different docs/gates */
+    for (; j < n && ts[j].used_from == from && ts[j].meta.docs == ts[i].meta.docs &&
+           ts[j].meta.gates == ts[i].meta.gates;
+         j++) {
       if (j > i) puts_(o, ", ");
       name(o, ts[j].used_name);
       if (strcmp(ts[j].used_name, ts[j].name)) {
@@ -371,15 +405,14 @@ static void item(out *o, const char *kw, const loam_wit_item *it) {
 static void world(out *o, const loam_wit_world *w) {
   meta(o, &w->meta);
   open_block(o, "world", w->name);
-  scope_body(o, w->types, w->ntypes, NULL, 0);
+  scope_body(o, w->types, w->ntypes, w->funcs, w->nfuncs);
   if (w->ntypes) puts_(o, "\n");
   for (uint32_t i = 0; i < w->nimports; i++) item(o, "import ", &w->imports[i]);
   for (uint32_t i = 0; i < w->nexports; i++) item(o, "export ", &w->exports[i]);
   for (uint32_t i = 0; i < w->nincludes; i++) {
     pad(o);
     puts_(o, "include ");
-    if (w->includes[i]->package == o->pkg) name(o, w->includes[i]->name);
-    else puts_(o, w->includes[i]->id);
+    item_ref(o, w->includes[i]->package, w->includes[i]->name);
     puts_(o, ";\n");
   }
   close_block(o);
@@ -477,7 +510,7 @@ char *loam_wit_print(const loam_wit *w, const char *world_name, loam_error *err)
   }
   docs(&o, w->root->meta.docs);
   puts_(&o, "package ");
-  puts_(&o, w->root->id);
+  pkg_id(&o, w->root);
   puts_(&o, ";\n\n");
   package_items(&o, w->root);
   for (uint32_t i = 0; i < w->npackages; i++) {
@@ -486,7 +519,7 @@ char *loam_wit_print(const loam_wit *w, const char *world_name, loam_error *err)
     puts_(&o, "\n");
     docs(&o, p->meta.docs);
     puts_(&o, "package ");
-    puts_(&o, p->id);
+    pkg_id(&o, p);
     puts_(&o, " {\n");
     o.indent++;
     package_items(&o, p);

@@ -453,6 +453,18 @@ static void add_func(resolver *r, loam_wit_func **arr, uint32_t *n, loam_wit_fun
   wit_push(r->cx, arr, n, &f, sizeof f);
 }
 
+/* The functions of the resources among defs, after the scope is built. */
+static void resource_funcs(resolver *r, scope *sc, wit_typedef *defs, uint32_t n,
+                           loam_wit_func **fs, uint32_t *nf) {
+  for (uint32_t i = 0; i < n; i++) {
+    wit_typedef *d = &defs[i];
+    if (d->kind != WD_RESOURCE) continue;
+    const loam_type *res = lookup(sc, d->name)->out.type;
+    for (uint32_t j = 0; j < d->nfuncs; j++)
+      add_func(r, fs, nf, wit_resolve_func(r, sc, &d->funcs[j], res), d->funcs[j].pos);
+  }
+}
+
 static void fill_iface(resolver *r, r_pkg *pk, wit_iface *src, loam_wit_interface *out) {
   scope sc = {pk, src->file, out->id, 0, NULL};
   build_scope(r, &sc, src->uses, src->nuses, src->types, src->ntypes);
@@ -467,13 +479,7 @@ static void fill_iface(resolver *r, r_pkg *pk, wit_iface *src, loam_wit_interfac
                f->name, clash->pos.file, clash->pos.line, clash->pos.col);
     add_func(r, &fs, &nf, wit_resolve_func(r, &sc, f, NULL), f->pos);
   }
-  for (uint32_t i = 0; i < src->ntypes; i++) {
-    wit_typedef *d = &src->types[i];
-    if (d->kind != WD_RESOURCE) continue;
-    const loam_type *res = lookup(&sc, d->name)->out.type;
-    for (uint32_t j = 0; j < d->nfuncs; j++)
-      add_func(r, &fs, &nf, wit_resolve_func(r, &sc, &d->funcs[j], res), d->funcs[j].pos);
-  }
+  resource_funcs(r, &sc, src->types, src->ntypes, &fs, &nf);
   out->funcs = fs;
   out->nfuncs = nf;
   out->meta = out_meta(&src->meta);
@@ -615,6 +621,11 @@ static void resolve_world(resolver *r, r_world *rw, wit_pos at) {
   scope sc = {rw->pkg, rw->src->file, out->id, 0, NULL};
   build_scope(r, &sc, rw->src->uses, rw->src->nuses, rw->src->types, rw->src->ntypes);
   scope_types(r, &sc, &out->types, &out->ntypes);
+  loam_wit_func *fs = NULL;
+  uint32_t nf = 0;
+  resource_funcs(r, &sc, rw->src->types, rw->src->ntypes, &fs, &nf);
+  out->funcs = fs;
+  out->nfuncs = nf;
   loam_wit_item *imps = NULL, *exps = NULL;
   uint32_t ni = 0, ne = 0;
   world_items(r, rw, &sc, &imps, &ni, &exps, &ne);

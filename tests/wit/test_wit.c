@@ -593,6 +593,51 @@ static void test_deep_nesting(void **state) {
   free(s);
 }
 
+/* Texts whose printed form must resolve to the same model: the corners of
+ * the printer (aliases of resources, keyword names in paths, `use`s with
+ * their own gates, resources defined in worlds). */
+static const char *const tricky[] = {
+    "package a:b;\ninterface i { type x = r; resource r { m: func(o: x) -> borrow<x>; } "
+    "type y = x; f: func(a: y, b: r); }\n",
+    "package %use:%type@1.0.0;\ninterface %interface { type %u8 = u8; }\n"
+    "world %world { import %interface; export %func: func(%bool: bool); }\n"
+    "package c:d { interface j { use %use:%type/%interface@1.0.0.{%u8}; } "
+    "world w2 { include %use:%type/%world@1.0.0; } }\n",
+    "package a:b;\ninterface j { type s = u8; type t = u16; }\n"
+    "interface i {\n  /// first\n  use j.{s};\n  @since(version = 1.0.0)\n  use j.{t as u};\n}\n",
+    "package a:b;\nworld w {\n  resource r { constructor(); get: func() -> u8; mk: static func() -> r; }\n"
+    "  record rec { x: own<r> }\n  import f: func(r: borrow<r>) -> rec;\n}\n",
+    "package a:b@0.1.0;\npackage a:b@0.2.0 { interface i { type t = u8; } }\n"
+    "interface k { use a:b/i@0.2.0.{t}; }\n",
+    "package a:b;\ninterface i { f: func() -> (); g: func() -> (a: u8); "
+    "h: async func(x: tuple<>) -> result; }\n",
+};
+
+static void test_tricky_round_trips(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++) {
+    loam_wit *w = text_ok(tricky[i]);
+    loam_error err = {0};
+    char *text = loam_wit_print(w, NULL, &err);
+    assert_non_null(text);
+    loam_wit *again = loam_wit_load_text("printed.wit", text, strlen(text), &err);
+    if (!again) fail_msg("case %zu: %s\n%s", i, err.message, text);
+    model_eq(w, again);
+    char *text2 = loam_wit_print(again, NULL, &err);
+    assert_string_equal(text, text2);
+    free(text);
+    free(text2);
+    loam_wit_free(again);
+    loam_wit_free(w);
+  }
+  /* the world's resource keeps its functions */
+  loam_wit *w = text_ok(tricky[3]);
+  const loam_wit_world *wd = w->root->worlds[0];
+  assert_int_equal(wd->nfuncs, 3);
+  assert_string_equal(wd->funcs[2].core_name, "[static]r.mk");
+  loam_wit_free(w);
+}
+
 /* Docs from both comment styles, nested block comments, % names. */
 static void test_lexical(void **state) {
   (void)state;
@@ -649,6 +694,7 @@ int main(void) {
       cmocka_unit_test(test_dir_errors),
       cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_lexical),
+      cmocka_unit_test(test_tricky_round_trips),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
