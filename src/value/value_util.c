@@ -59,6 +59,22 @@ void lv_path_cut(lv_path *p, size_t len) {
   p->buf[len] = '\0';
 }
 
+/* Messages quote input, which may be cut mid-character or not be UTF-8 at
+ * all; they are shown to users and embedded in JSON, so bad bytes become
+ * '?'. */
+static void sanitize_utf8(char *s) {
+  size_t len = strlen(s);
+  uint32_t c;
+  for (size_t i = 0; i < len;) {
+    size_t n = lv_utf8_decode(s + i, len - i, &c);
+    if (n) {
+      i += n;
+    } else {
+      s[i++] = '?';
+    }
+  }
+}
+
 void *lv_fail(loam_verr *err, const lv_path *p, const char *fmt, ...) {
   if (!err) return NULL;
   size_t cap = sizeof err->message, n = 0;
@@ -70,6 +86,7 @@ void *lv_fail(loam_verr *err, const lv_path *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err->message + n, cap - n, fmt, ap);
   va_end(ap);
+  sanitize_utf8(err->message);
   return NULL;
 }
 

@@ -161,6 +161,9 @@ static void test_errors(void **state) {
   bad(P(LOAM_T_S8), "1.5", "1:1: expected s8, found '1.5'");
   bad(P(LOAM_T_U8), "", "1:1: expected u8, found end of input");
   bad(P(LOAM_T_U8), "1 2", "1:3: expected end of input, found '2'");
+  bad(P(LOAM_T_U8), "\xff", "1:1: expected u8, found '?'");
+  bad(P(LOAM_T_U8), "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+      "1:1: expected u8, found 'a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9?'");
   bad(P(LOAM_T_BOOL), "yes", "1:1: expected bool, found 'yes'");
   bad(P(LOAM_T_BOOL), "%true", "1:1: expected bool, found '%true'");
   bad(P(LOAM_T_F32), "1e39", "1:1: expected f32 (out of range), found '1e39'");
