@@ -45,6 +45,9 @@ void wit_push(wit_ctx *cx, void *arrp, uint32_t *n, const void *elem, size_t siz
 /* Nesting bound for types, comments, and resolution chains, so that hostile
  * input gives an error instead of exhausting the C stack. */
 #define WIT_MAX_DEPTH 100
+/* The resolver's bound on nested work (type expressions inside definitions
+ * inside `use`d interfaces ...), counted together. */
+#define WIT_MAX_RESOLVE_DEPTH 500
 
 /* ---- syntax tree ---------------------------------------------------------- */
 typedef struct wit_meta {

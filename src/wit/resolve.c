@@ -66,8 +66,8 @@ static void *chk(resolver *r, const void *p) {
 }
 
 static void enter(resolver *r, wit_pos pos) {
-  if (++r->depth > WIT_MAX_DEPTH)
-    wit_fail(r->cx, pos, "definitions nested more than %d deep", WIT_MAX_DEPTH);
+  if (++r->depth > WIT_MAX_RESOLVE_DEPTH)
+    wit_fail(r->cx, pos, "definitions nested more than %d deep", WIT_MAX_RESOLVE_DEPTH);
 }
 
 /* ---- suggestions ---------------------------------------------------------- */
@@ -211,8 +211,12 @@ static void resolve_def(resolver *r, scope *sc, r_name *nm);
 static const loam_type *named(resolver *r, scope *sc, const char *name, wit_pos pos) {
   r_name *nm = lookup(sc, name);
   if (!nm) {
+    static const char *const prims[] = {"bool", "s8", "u8", "s16", "u16", "s32",
+                                        "u32", "s64", "u64", "f32", "f64",
+                                        "char", "string"};
     suggest s = {name, NULL, 99};
     for (uint32_t i = 0; i < sc->n; i++) consider(&s, sc->names[i].name);
+    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++) consider(&s, prims[i]);
     wit_fail(r->cx, pos, "unknown type `%s`%s", name, hint(r, &s));
   }
   if (nm->state == BUSY)
@@ -234,7 +238,16 @@ static const loam_type *resource_named(resolver *r, scope *sc, const char *name,
   return t;
 }
 
+static const loam_type *resolve_ty_inner(resolver *r, scope *sc, const wit_ty *t);
+
 static const loam_type *resolve_ty(resolver *r, scope *sc, const wit_ty *t) {
+  enter(r, t->pos);
+  const loam_type *res = resolve_ty_inner(r, sc, t);
+  r->depth--;
+  return res;
+}
+
+static const loam_type *resolve_ty_inner(resolver *r, scope *sc, const wit_ty *t) {
   loam_typectx *tc = r->w->types;
   switch (t->kind) {
   case WT_PRIM: return loam_type_prim(t->prim);

@@ -487,6 +487,8 @@ static const bad_case bad[] = {
     /* unknown names */
     {"package a:b;\ninterface i {\n  record point { x: u32 }\n  f: func(p: pont);\n}\n",
      "t.wit:4:14: unknown type `pont` (did you mean `point`?)"},
+    {"package a:b;\ninterface i { f: func(s: strin); }\n",
+     "t.wit:2:26: unknown type `strin` (did you mean `string`?)"},
     {"package a:b;\ninterface i { use foo:bar/baz.{x}; }\n",
      "t.wit:2:19: unknown package `foo:bar`"},
     {"package a:b;\ninterface i { use other.{x}; }\ninterface others { type x = u8; }\n",
@@ -585,11 +587,23 @@ static void test_deep_nesting(void **state) {
   assert_non_null(strstr(err.message, "types nested more than 100 deep"));
   /* a long chain of aliases */
   n = (size_t)snprintf(s, cap, "package a:b;\ninterface i {\n");
-  for (size_t i = 0; i < 300; i++)
+  for (size_t i = 0; i < 600; i++)
     n += (size_t)snprintf(s + n, cap - n, "type t%zu = t%zu;\n", i, i + 1);
-  n += (size_t)snprintf(s + n, cap - n, "type t300 = u8;\n}\n");
+  n += (size_t)snprintf(s + n, cap - n, "type t600 = u8;\n}\n");
   assert_null(loam_wit_load_text("t.wit", s, n, &err));
-  assert_non_null(strstr(err.message, "definitions nested more than 100 deep"));
+  assert_non_null(strstr(err.message, "definitions nested more than 500 deep"));
+  /* 99-deep expressions chained through definitions: bounded in total */
+  n = (size_t)snprintf(s, cap, "package a:b;\ninterface i {\n");
+  for (size_t i = 0; i < 20; i++) {
+    n += (size_t)snprintf(s + n, cap - n, "type t%zu = ", i);
+    for (size_t j = 0; j < 90; j++) n += (size_t)snprintf(s + n, cap - n, "list<");
+    n += (size_t)snprintf(s + n, cap - n, "t%zu", i + 1);
+    for (size_t j = 0; j < 90; j++) s[n++] = '>';
+    n += (size_t)snprintf(s + n, cap - n, ";\n");
+  }
+  n += (size_t)snprintf(s + n, cap - n, "type t20 = u8;\n}\n");
+  assert_null(loam_wit_load_text("t.wit", s, n, &err));
+  assert_non_null(strstr(err.message, "definitions nested more than 500 deep"));
   free(s);
 }
 
