@@ -16,6 +16,12 @@
 
 #include "loam/wit.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+/* The `loam wit` command itself (src/cli is not in the library). */
+#include "../../src/cli/wit.c"
+
 /* tests/wit/, found from this file's path (CMake compiles with full paths). */
 static char here[1024];
 
@@ -690,6 +696,81 @@ static void test_lexical(void **state) {
   assert_string_equal(err.message, "t.wit:1:14: unexpected character '$'");
 }
 
+/* Runs `loam wit ARGS...` with stdout and stderr captured into *out and *errs
+ * (malloc'd); returns its exit status. */
+static int run_cli(char **out, char **errs, int argc, char **argv) {
+  char out_path[] = "/tmp/loam-wit-out-XXXXXX", err_path[] = "/tmp/loam-wit-err-XXXXXX";
+  int fo = mkstemp(out_path), fe = mkstemp(err_path);
+  assert_true(fo >= 0 && fe >= 0);
+  fflush(stdout);
+  fflush(stderr);
+  int save_out = dup(1), save_err = dup(2);
+  dup2(fo, 1);
+  dup2(fe, 2);
+  int rc = loam_cmd_wit(argc, argv);
+  fflush(stdout);
+  fflush(stderr);
+  dup2(save_out, 1);
+  dup2(save_err, 2);
+  close(save_out);
+  close(save_err);
+  close(fo);
+  close(fe);
+  *out = read_all(out_path);
+  *errs = read_all(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  return rc;
+}
+
+static void test_cli(void **state) {
+  (void)state;
+  char *out, *errs;
+  char dir[1200], bad[1200];
+  snprintf(dir, sizeof dir, "%s", path("dirs/shopping-cart"));
+  snprintf(bad, sizeof bad, "%s", path("dirs/bad-missing-dep"));
+
+  char *check[] = {"wit", "check", dir};
+  assert_int_equal(run_cli(&out, &errs, 3, check), 0);
+  assert_string_equal(out, "ok: shopping:cart: 5 packages, 5 interfaces, 5 worlds, "
+                           "18 types, 20 functions\n");
+  free(out);
+  free(errs);
+
+  char *print[] = {"wit", "print", dir, "--world", "shopping-cart"};
+  assert_int_equal(run_cli(&out, &errs, 5, print), 0);
+  char *golden_text = read_all(path("golden/shopping-cart--world.wit"));
+  assert_string_equal(out, golden_text);
+  free(golden_text);
+  free(out);
+  free(errs);
+
+  char *badcheck[] = {"wit", "check", bad};
+  assert_int_equal(run_cli(&out, &errs, 3, badcheck), 1);
+  assert_string_equal(out, "");
+  assert_non_null(strstr(errs, "bad-missing-dep/main.wit:25:10: unknown package"));
+  free(out);
+  free(errs);
+
+  char *badprint[] = {"wit", "print", bad};
+  assert_int_equal(run_cli(&out, &errs, 3, badprint), 1);
+  assert_non_null(strstr(errs, "main.wit:25:10: unknown package"));
+  free(out);
+  free(errs);
+
+  char *noworld[] = {"wit", "print", dir, "--world", "nope"};
+  assert_int_equal(run_cli(&out, &errs, 5, noworld), 1);
+  assert_non_null(strstr(errs, "no world `nope` in package `shopping:cart`"));
+  free(out);
+  free(errs);
+
+  char *usage[] = {"wit", "frobnicate", dir};
+  assert_int_equal(run_cli(&out, &errs, 3, usage), 2);
+  assert_non_null(strstr(errs, "usage: loam wit print DIR"));
+  free(out);
+  free(errs);
+}
+
 int main(void) {
   snprintf(here, sizeof here, "%s", __FILE__);
   char *slash = strrchr(here, '/');
@@ -709,6 +790,7 @@ int main(void) {
       cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_lexical),
       cmocka_unit_test(test_tricky_round_trips),
+      cmocka_unit_test(test_cli),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
