@@ -1,6 +1,7 @@
 /*
  * wave.c — values from and to WAVE, the WebAssembly Value Encoding text of
  * wasm-tools (`wasm-wave`): type-directed parsing with errors at line:col,
+ * naming the element's path ("2:7: items[1].price: expected f32, ..."),
  * and printing in the canonical form (explicit some(...)/ok(...), every
  * record field written, labels that are keywords escaped with %).
  *
@@ -20,6 +21,7 @@ typedef struct wparser {
   const char *s;
   size_t len, pos;
   loam_verr *err;
+  lv_path path;  /* the element being parsed, for messages */
 } wparser;
 
 /* ---- errors and tokens ---- */
@@ -47,6 +49,16 @@ static void found(const wparser *w, char out[40]) {
     if (!word) break;
     n++;
   }
+  char q = w->s[w->pos];
+  if (!n && (q == '"' || q == '\'')) {  /* a short quoted literal, whole */
+    n = 1;
+    while (w->pos + n < w->len && n < 20 && w->s[w->pos + n] != q && w->s[w->pos + n] != '\n') n++;
+    if (w->pos + n < w->len && w->s[w->pos + n] == q) {
+      snprintf(out, 40, "%.*s", (int)n + 1, w->s + w->pos);
+      return;
+    }
+    n = 0;
+  }
   if (!n) n = 1;
   snprintf(out, 40, "'%.*s'", (int)n, w->s + w->pos);
 }
@@ -56,6 +68,7 @@ static void *wfail_at(wparser *w, size_t pos, const char *fmt, const char *what)
   line_col(w, pos, &line, &col);
   char msg[300];
   snprintf(msg, sizeof msg, fmt, what);
+  if (w->path.len) return lv_fail(w->err, NULL, "%u:%u: %s: %s", line, col, w->path.buf, msg);
   return lv_fail(w->err, NULL, "%u:%u: %s", line, col, msg);
 }
 
@@ -411,7 +424,9 @@ static loam_value *parse_items(const loam_type *t, wparser *w, char open, char c
       v->of.seq.items = items;
       cap = nc;
     }
+    size_t old = lv_path_index(&w->path, i);
     loam_value *e = parse(et, w);
+    lv_path_cut(&w->path, old);
     if (!e) goto fail;
     v->of.seq.items[v->of.seq.n++] = e;
   }
@@ -444,7 +459,10 @@ static bool parse_record_fields(const loam_type *t, wparser *w, loam_value **ite
     if (items[k]) return wfail_at(w, l.start, "duplicate field '%s'", t->u.record.fields[k].name), false;
     w->pos = l.end;
     if (!need(w, ':')) return false;
-    if (!(items[k] = parse(t->u.record.fields[k].type, w))) return false;
+    size_t old = lv_path_field(&w->path, t->u.record.fields[k].name);
+    items[k] = parse(t->u.record.fields[k].type, w);
+    lv_path_cut(&w->path, old);
+    if (!items[k]) return false;
   }
 }
 
@@ -496,11 +514,21 @@ static loam_value *parse_flags(const loam_type *t, wparser *w) {
 }
 
 /* After a case label: `(payload)` when the case has a payload type. */
+/* The name a case's payload has in paths: the case label, some, ok or err. */
+static const char *case_label(const loam_type *t, uint32_t tag) {
+  if (t->kind == LOAM_T_OPTION) return "some";
+  if (t->kind == LOAM_T_RESULT) return tag ? "err" : "ok";
+  return t->u.record.fields[tag].name;
+}
+
 static loam_value *case_payload(const loam_type *t, uint32_t tag, const loam_type *pt, wparser *w) {
   loam_value *payload = NULL;
   if (pt) {
     if (!need(w, '(')) return NULL;
-    if (!(payload = parse(pt, w))) return NULL;
+    size_t old = lv_path_field(&w->path, case_label(t, tag));
+    payload = parse(pt, w);
+    lv_path_cut(&w->path, old);
+    if (!payload) return NULL;
     if (!need(w, ')')) {
       loam_value_free(payload);
       return NULL;
@@ -536,7 +564,9 @@ static bool flat_ok(const loam_type *pt) {
 }
 
 static loam_value *flat_case(const loam_type *t, uint32_t tag, const loam_type *pt, wparser *w) {
+  size_t old = lv_path_field(&w->path, case_label(t, tag));
   loam_value *payload = parse(pt, w);
+  lv_path_cut(&w->path, old);
   if (!payload) return NULL;
   loam_value *v = loam_value_case(t, tag, payload);
   return v ? v : expected(w, "memory");
@@ -601,6 +631,7 @@ static loam_value *parse(const loam_type *t, wparser *w) {
 loam_value *loam_value_from_wave(const loam_type *t, const char *text, size_t len,
                                  loam_verr *err) {
   wparser w = {.s = text ? text : "", .len = text ? len : 0, .err = err};
+  lv_path_init(&w.path, NULL);
   loam_value *v = parse(t, &w);
   if (!v) return NULL;
   skip_ws(&w);

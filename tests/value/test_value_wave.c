@@ -181,7 +181,16 @@ static void test_errors(void **state) {
   bad(P(LOAM_T_STRING), "abc", "1:1: expected string, found 'abc'");
   bad(Z.list_u8, "[1, 2", "1:6: expected ',', found end of input");
   bad(Z.list_u8, "[1 2]", "1:4: expected ',', found '2'");
-  bad(Z.list_u8, "[1,\n 300]", "2:2: expected u8 (out of range), found '300'");
+  bad(Z.list_u8, "[1,\n 300]", "2:2: [1]: expected u8 (out of range), found '300'");
+  const loam_type *items = loam_type_list(Z.cx, Z.item);
+  bad(items, "[{name: \"a\", price: 1, qty: 1, tags: []},\n {name: \"b\", price: \"abc\", qty: 1, tags: []}]",
+      "2:21: [1].price: expected f32, found \"abc\"");
+  bad(items, "[{name: \"a\", price: 1, qty: 1, tags: [\"x\", 'y']}]",
+      "1:44: [0].tags[1]: expected string, found 'y'");
+  bad(Z.shape, "rect({x: 1, y: true})", "1:16: rect.y: expected s32, found 'true'");
+  bad(Z.opt_u8, "some(\"x\")", "1:6: some: expected u8, found \"x\"");
+  bad(Z.opt_u8, "'x'", "1:1: some: expected u8, found 'x'");
+  bad(Z.res_u8_str, "err(1)", "1:5: err: expected string, found '1'");
   bad(Z.tup, "(1, \"a\")", "1:8: expected more tuple elements (3 in all), found ')'");
   bad(Z.tup, "(1, \"a\", 'b', 4)", "1:15: expected ')' (the tuple has 3 elements), found '4'");
   bad(Z.point, "{x: 1}", "1:1: missing field 'y'");
