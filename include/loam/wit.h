@@ -50,6 +50,9 @@ typedef struct loam_wit_typedef {
   const loam_type *alias_of;     /* `type x = T`: T (type is then an alias of T) */
   const loam_wit_interface *used_from;  /* `use`: the interface it came from */
   const char *used_name;         /* `use`: the name there (differs with `as`) */
+  /* Record fields, variant cases, enum cases and flags as defined here:
+   * each one's doc comment (NULL when none); NULL when none has one. */
+  const char *const *field_docs;
   loam_wit_meta meta;
 } loam_wit_typedef;
 

@@ -249,6 +249,7 @@ static void definition(out *o, const loam_wit_typedef *d, const loam_wit_func *f
     open_block(o, rec ? "record" : "variant", d->name);
     for (uint32_t i = 0; i < t->u.record.n; i++) {
       const loam_field *f = &t->u.record.fields[i];
+      if (d->field_docs) docs(o, d->field_docs[i]);
       pad(o);
       name(o, f->name);
       if (rec) {
@@ -268,6 +269,7 @@ static void definition(out *o, const loam_wit_typedef *d, const loam_wit_func *f
   case LOAM_T_FLAGS:
     open_block(o, t->kind == LOAM_T_ENUM ? "enum" : "flags", d->name);
     for (uint32_t i = 0; i < t->u.labels.n; i++) {
+      if (d->field_docs) docs(o, d->field_docs[i]);
       pad(o);
       name(o, t->u.labels.labels[i]);
       puts_(o, ",\n");

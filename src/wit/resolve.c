@@ -328,8 +328,18 @@ static const loam_type *build_def(resolver *r, scope *sc, r_name *nm) {
   wit_fail(r->cx, d->pos, "bad definition");
 }
 
+static const char *const *field_docs(resolver *r, const wit_typedef *d) {
+  bool any = false;
+  for (uint32_t i = 0; i < d->nfields; i++) any |= d->fields[i].docs != NULL;
+  if (!any) return NULL;
+  const char **docs = wit_new(r->cx, d->nfields * sizeof *docs);
+  for (uint32_t i = 0; i < d->nfields; i++) docs[i] = d->fields[i].docs;
+  return docs;
+}
+
 static void resolve_def(resolver *r, scope *sc, r_name *nm) {
   nm->state = BUSY;
+  nm->out.field_docs = field_docs(r, nm->def);
   const loam_type *t = build_def(r, sc, nm);
   if (sc->owner && t != nm->out.alias_of && !loam_type_set_owner(r->w->types, t, sc->owner))
     wit_oom(r->cx);

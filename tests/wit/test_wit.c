@@ -150,6 +150,10 @@ static void iface_eq(const loam_wit_interface *a, const loam_wit_interface *b) {
         (x->used_from && !str_eq(x->used_from->id, y->used_from->id)))
       fail_msg("%s: type %s differs", w, x->name);
     meta_eq(&x->meta, &y->meta, x->name);
+    if (!x->field_docs != !y->field_docs) fail_msg("%s: field docs differ", x->name);
+    for (uint32_t k = 0; x->field_docs && k < x->type->u.record.n; k++)
+      if (!str_eq(x->field_docs[k], y->field_docs[k]))
+        fail_msg("%s: docs of field %u differ", x->name, k);
   }
   for (uint32_t i = 0; i < a->nfuncs; i++) func_eq(&a->funcs[i], &b->funcs[i]);
   meta_eq(&a->meta, &b->meta, w);
@@ -406,6 +410,9 @@ static void test_features_model(void **state) {
   assert_string_equal(fig->type->owner, "test:geometry/shapes@0.3.0");
   const loam_wit_typedef *prims = loam_wit_find_type(k, "prims");
   assert_string_equal(prims->meta.docs, "A record of every primitive.");
+  assert_string_equal(prims->field_docs[0], "The truth.");
+  assert_null(prims->field_docs[1]);
+  assert_string_equal(loam_wit_find_type(k, "color")->field_docs[2], "Sky.");
   assert_int_equal(prims->type->u.record.n, 13);
   const loam_wit_typedef *id = loam_wit_find_type(k, "id");
   assert_int_equal(id->type->kind, LOAM_T_U64);
