@@ -182,7 +182,8 @@ const loam_wit_func *loam_wit_find_func(const loam_wit_interface *i, const char 
  * caller frees, or NULL with err set. */
 char *loam_wit_print(const loam_wit *w, const char *world, loam_error *err);
 
-/* A one-line summary: "N packages, N interfaces, N worlds, N types, N functions". */
+/* A one-line summary: "ROOT-ID: N packages, N interfaces, N worlds, N types,
+ * N functions" (types and functions of interfaces). */
 void loam_wit_summary(const loam_wit *w, char *buf, size_t cap);
 
 #endif
