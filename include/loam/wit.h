@@ -174,6 +174,15 @@ const loam_wit_world *loam_wit_find_world(const loam_wit_package *p, const char 
 const loam_wit_typedef *loam_wit_find_type(const loam_wit_interface *i, const char *name);
 const loam_wit_func *loam_wit_find_func(const loam_wit_interface *i, const char *name);
 
+/* A function a world exports (exported = true) or imports, by the name
+ * Golem uses: "ns:pkg/iface@ver.{func}" ("@ver" optional when unambiguous;
+ * func as written, or a core name like "[method]res.f"), "iface.{func}" for
+ * an inline interface, or "func" for a function item of the world itself.
+ * Sets *iface (if non-NULL) to the interface, NULL for a world function. */
+const loam_wit_func *loam_wit_world_func(const loam_wit_world *w, bool exported,
+                                         const char *name,
+                                         const loam_wit_interface **iface);
+
 /* Prints the model as WIT text that resolves to the same model: the root
  * package with `package ns:name@ver;` and its items, then each dependency as
  * a nested `package ... { }` block. With world != NULL only that world of

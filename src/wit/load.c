@@ -241,6 +241,52 @@ const loam_wit_func *loam_wit_find_func(const loam_wit_interface *i, const char 
   return NULL;
 }
 
+/* True if an item name (an interface id, or a plain name) matches the
+ * interface part of a function path: exactly, or without the @version. */
+static bool item_matches(const char *item, const char *want, size_t n) {
+  if (strlen(item) == n && !strncmp(item, want, n)) return true;
+  const char *at = strchr(item, '@');
+  return at && (size_t)(at - item) == n && !strncmp(item, want, n);
+}
+
+const loam_wit_func *loam_wit_world_func(const loam_wit_world *w, bool exported,
+                                         const char *name,
+                                         const loam_wit_interface **iface) {
+  const loam_wit_item *items = exported ? w->exports : w->imports;
+  uint32_t n = exported ? w->nexports : w->nimports;
+  if (iface) *iface = NULL;
+  size_t len = strlen(name);
+  const char *brace = strstr(name, ".{");
+  if (!brace || len < 3 || name[len - 1] != '}') {
+    for (uint32_t i = 0; i < n; i++)
+      if (items[i].kind == LOAM_WIT_ITEM_FUNCTION && !strcmp(items[i].name, name))
+        return items[i].func;
+    return NULL;
+  }
+  size_t ilen = (size_t)(brace - name);
+  char fname[256];
+  size_t flen = len - ilen - 3;
+  if (flen >= sizeof fname) return NULL;
+  memcpy(fname, brace + 2, flen);
+  fname[flen] = '\0';
+  for (uint32_t i = 0; i < n; i++) {
+    if (items[i].kind != LOAM_WIT_ITEM_INTERFACE ||
+        !item_matches(items[i].name, name, ilen))
+      continue;
+    const loam_wit_func *f = loam_wit_find_func(items[i].iface, fname);
+    if (!f) {   /* "res.f" for "[method]res.f" / "[static]res.f" */
+      const loam_wit_interface *it = items[i].iface;
+      for (uint32_t k = 0; k < it->nfuncs && !f; k++) {
+        const char *cn = it->funcs[k].core_name, *close = strchr(cn, ']');
+        if (cn[0] == '[' && close && !strcmp(close + 1, fname)) f = &it->funcs[k];
+      }
+    }
+    if (f && iface) *iface = items[i].iface;
+    if (f) return f;
+  }
+  return NULL;
+}
+
 void loam_wit_summary(const loam_wit *w, char *buf, size_t cap) {
   uint32_t ni = 0, nw = 0, nt = 0, nf = 0;
   for (uint32_t i = 0; i < w->npackages; i++) {

@@ -264,6 +264,10 @@ static void test_shopping_cart(void **state) {
   assert_int_equal(world->nimports, 1);
   assert_string_equal(world->imports[0].name,
                       "shopping:purchase-history-stub/stub-purchase-history");
+  assert_ptr_equal(loam_wit_world_func(world, true, "shopping:cart/api.{checkout}", NULL),
+                   loam_wit_find_func(api, "checkout"));
+  assert_non_null(loam_wit_world_func(
+      world, false, "shopping:purchase-history-stub/stub-purchase-history.{api.add-order}", NULL));
   const loam_wit_interface *stub = world->imports[0].iface;
   const loam_wit_typedef *rsrc = loam_wit_find_type(stub, "api");
   assert_int_equal(rsrc->type->kind, LOAM_T_RESOURCE);
@@ -460,6 +464,23 @@ static void test_features_model(void **state) {
   assert_string_equal(main->exports[1].name, "test:features/kinds@1.2.3-rc.1+build.5");
   assert_string_equal(main->exports[2].name, "test:features/uses-kinds@1.2.3-rc.1+build.5");
   assert_int_equal(main->nincludes, 1);
+  const loam_wit_interface *via = NULL;
+  assert_ptr_equal(loam_wit_world_func(main, true, "run", &via), main->exports[0].func);
+  assert_null(via);
+  assert_ptr_equal(loam_wit_world_func(main, true, "test:features/kinds.{noop}", &via),
+                   loam_wit_find_func(k, "noop"));
+  assert_ptr_equal(via, k);
+  assert_ptr_equal(loam_wit_world_func(main, true,
+                                       "test:features/kinds@1.2.3-rc.1+build.5.{blob.size}", NULL),
+                   loam_wit_find_func(k, "[method]blob.size"));
+  assert_ptr_equal(loam_wit_world_func(main, true, "test:features/kinds.{[static]blob.merge}", NULL),
+                   loam_wit_find_func(k, "[static]blob.merge"));
+  assert_non_null(loam_wit_world_func(main, false, "settings.{get}", NULL));
+  assert_non_null(loam_wit_world_func(main, false, "log", NULL));
+  assert_null(loam_wit_world_func(main, true, "log", NULL));
+  assert_null(loam_wit_world_func(main, true, "test:features/kinds.{nope}", NULL));
+  assert_null(loam_wit_world_func(main, true, "test:features/kinds.{", NULL));
+  assert_non_null(loam_wit_world_func(main, false, "wasi:io/poll.{poll}", NULL));
   assert_int_equal(main->ntypes, 2);
   assert_non_null(loam_wit_find_package(w, "test:units@0.1.0"));
   assert_non_null(loam_wit_find_package(w, "test:units"));
