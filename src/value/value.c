@@ -127,18 +127,17 @@ loam_value *loam_value_string(const char *s, size_t len) {
 
 loam_value *loam_value_seq(const loam_type *t, size_t n, loam_value **items) {
   loam_value *v = lv_alloc(t);
-  if (v && n) {
-    v->of.seq.items = malloc(n * sizeof *items);
-    if (v->of.seq.items) {
-      memcpy(v->of.seq.items, items, n * sizeof *items);
-      v->of.seq.n = n;
-      return v;
-    }
+  loam_value **copy = n ? malloc(n * sizeof *items) : NULL;
+  if (!v || (n && !copy)) {  /* adopted children go down with us */
+    free(v);
+    free(copy);
+    for (size_t i = 0; i < n; i++) loam_value_free(items[i]);
+    return NULL;
   }
-  if (v && !n) return v;
-  free(v);
-  for (size_t i = 0; i < n; i++) loam_value_free(items[i]);
-  return NULL;
+  if (n) memcpy(copy, items, n * sizeof *items);
+  v->of.seq.items = copy;
+  v->of.seq.n = n;
+  return v;
 }
 
 loam_value *loam_value_case(const loam_type *t, uint32_t tag, loam_value *payload) {
