@@ -4,7 +4,8 @@
  * the value, result = {"ok": v} / {"err": v}, variant = {"<case>": payload},
  * enum = case name, flags = array of set names, char = one-char string,
  * 64-bit integers exact (numbers or decimal strings), floats with "NaN",
- * "Infinity" and "-Infinity", handles as numbers.
+ * "Infinity" and "-Infinity" (and, leniently, decimal numbers in strings),
+ * handles as numbers.
  *
  * One rule of our own: option<option<T>> would be ambiguous (null could be
  * none or some(none)), so when an option's payload is itself an option the
@@ -71,7 +72,8 @@ static bool json_double(const json_t *j, double *d) {
   else if (!strcmp(s, "Infinity")) *d = INFINITY;
   else if (!strcmp(s, "-Infinity")) *d = -INFINITY;
   else {
-    if (!*s || !(*s == '-' || (*s >= '0' && *s <= '9'))) return false;
+    if (!*s || !(*s == '-' || (*s >= '0' && *s <= '9')) || s[strspn(s, "0123456789+-.eE")])
+      return false;  /* decimal text only: strtod would also take hex */
     char *end;
     *d = strtod(s, &end);
     return !*end && isfinite(*d);

@@ -92,6 +92,7 @@ static void test_alternatives(void **state) {
   round_trip(P(LOAM_T_U64), "\"18446744073709551615\"", "18446744073709551615");
   round_trip(P(LOAM_T_U8), "\"200\"", "200");
   round_trip(P(LOAM_T_F64), "1", "1");
+  round_trip(P(LOAM_T_F64), "\"2.5e3\"", "2500");
   round_trip(P(LOAM_T_F64), "1.0", "1");
   round_trip(P(LOAM_T_F32), "16777217", "16777216");
   round_trip(P(LOAM_T_STRING), "\"\\u00e9\"", "\"\xc3\xa9\"");
@@ -178,6 +179,8 @@ static void test_errors(void **state) {
       "x: expected s64, got \"-9223372036854775809\"");
   bad(P(LOAM_T_F32), "1e39", "x", "x: expected f32, got 9.9999999999999994e38");
   bad(P(LOAM_T_F64), "\"nan\"", "x", "x: expected f64, got \"nan\"");
+  bad(P(LOAM_T_F64), "\"0x10\"", "x", "x: expected f64, got \"0x10\"");
+  bad(P(LOAM_T_F64), "\" 1\"", "x", "x: expected f64, got \" 1\"");
   bad(P(LOAM_T_F64), "null", "x", "x: expected f64, got null");
   bad(P(LOAM_T_CHAR), "\"ab\"", "c", "c: expected char (a one-character string), got \"ab\"");
   bad(P(LOAM_T_CHAR), "\"\"", "c", "c: expected char (a one-character string), got \"\"");
