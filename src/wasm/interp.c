@@ -198,16 +198,22 @@ static inline uint64_t *adjust(uint64_t *sp, uint64_t adj) {
  *   kbrif:   const c; binop; br_if t  kbrunless: ... br_unless t
  *   ldop:    load off; binop          (full-width load of the op's type)
  *   opstore: binop; store off         (full-width store of the op's type)
+ *   kaddload: i32.const c; i32.add; load off
+ *   lkaddload: local.get x; i32.const c; i32.add; load off
+ *   loadset: load off; local.set x    loadtee: load off; local.tee x
  * plus local.get x; local.get y / local.set x; local.get y /
- * local.tee x; local.get y / loop_check; local.get x. Integer binops fuse
+ * local.tee x; local.get y / loop_check; local.get x / i32|i64.eqz;
+ * br_if|br_unless. Integer binops fuse
  * in every shape; float arithmetic with l/set/tee, float compares with
  * brif/brunless. */
 typedef struct label_set {
   const void *const *base, *const *k, *const *l, *const *lk, *const *brif,
       *const *brunless, *const *set, *const *tee, *const *addload,
       *const *lload, *const *teeload, *const *kbrif, *const *kbrunless,
-      *const *ldop, *const *opstore;
+      *const *ldop, *const *opstore, *const *kaddload, *const *lkaddload,
+      *const *loadset, *const *loadtee;
   const void *get_get, *set_get, *tee_get, *check_get;
+  const void *eqz32_brif, *eqz32_brunless, *eqz64_brif, *eqz64_brunless;
 } label_set;
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -260,13 +266,25 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *sp,
       INT_OPS(ldop_ADDR) FLOAT_ARITH(ldop_ADDR) FLOAT_COMPARE(ldop_ADDR)};
   static const void *const opstore_labels[WASM_OP_COUNT] = {
       INT_OPS(opstore_ADDR) FLOAT_ARITH(opstore_ADDR)};
+#define kaddload_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&kaddload_##NAME,
+#define lkaddload_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&lkaddload_##NAME,
+#define loadset_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&loadset_##NAME,
+#define loadtee_ADDR(NAME, T, CONV) [WASM_OP_##NAME] = &&loadtee_##NAME,
+  static const void *const kaddload_labels[WASM_OP_COUNT] = {LOADS(kaddload_ADDR)};
+  static const void *const lkaddload_labels[WASM_OP_COUNT] = {
+      LOADS(lkaddload_ADDR)};
+  static const void *const loadset_labels[WASM_OP_COUNT] = {LOADS(loadset_ADDR)};
+  static const void *const loadtee_labels[WASM_OP_COUNT] = {LOADS(loadtee_ADDR)};
   if (labels_out) {
     *labels_out = (label_set){labels, k_labels, l_labels, lk_labels,
                               brif_labels, brunless_labels, set_labels,
                               tee_labels, addload_labels, lload_labels,
                               teeload_labels, kbrif_labels, kbrunless_labels,
-                              ldop_labels, opstore_labels, &&get_get, &&set_get,
-                              &&tee_get, &&check_get};
+                              ldop_labels, opstore_labels, kaddload_labels,
+                              lkaddload_labels, loadset_labels, loadtee_labels,
+                              &&get_get, &&set_get, &&tee_get, &&check_get,
+                              &&eqz32_brif, &&eqz32_brunless, &&eqz64_brif,
+                              &&eqz64_brunless};
     return LOAM_OK;
   }
 
@@ -814,6 +832,64 @@ op_REF_FUNC:
   WN_F32_ARITH(MEM_F32) WN_F64_ARITH(MEM_F64)
   WN_F32_COMPARE(LDCMP_F32) WN_F64_COMPARE(LDCMP_F64)
 
+#define MORE_LOADS(NAME, T, CONV) \
+  kaddload_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)sp[-1] + pc[1].u32) + pc[4].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    sp[-1] = (CONV); \
+    pc += 5; \
+    NEXT(); \
+  } \
+  lkaddload_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[pc[1].u32] + pc[3].u32) + \
+                  pc[6].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    *sp++ = (CONV); \
+    pc += 7; \
+    NEXT(); \
+  } \
+  loadset_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[1].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    fp[pc[3].u32] = (CONV); \
+    sp--; \
+    pc += 4; \
+    NEXT(); \
+  } \
+  loadtee_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[1].u64; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    sp[-1] = fp[pc[3].u32] = (CONV); \
+    pc += 4; \
+    NEXT(); \
+  }
+  LOADS(MORE_LOADS)
+
+eqz32_brif:
+  sp--;
+  pc = (uint32_t)sp[0] == 0 ? TARGET(pc[2]) : pc + 3;
+  NEXT();
+eqz32_brunless:
+  sp--;
+  pc = (uint32_t)sp[0] == 0 ? pc + 3 : TARGET(pc[2]);
+  NEXT();
+eqz64_brif:
+  sp--;
+  pc = sp[0] == 0 ? TARGET(pc[2]) : pc + 3;
+  NEXT();
+eqz64_brunless:
+  sp--;
+  pc = sp[0] == 0 ? pc + 3 : TARGET(pc[2]);
+  NEXT();
+
 check_get:
   STOP_CHECK();
   *sp++ = fp[pc[2].u32];
@@ -872,17 +948,24 @@ static op_family family(uint64_t op) {
  * and after it): a super-instruction when the ops that follow form one. */
 static const void *pick_label(const label_set *L, const wasm_cell *at,
                               const wasm_cell *end) {
-  uint64_t a = at->u64, b = WASM_OP_COUNT, c = WASM_OP_COUNT;
+  uint64_t a = at->u64, b = WASM_OP_COUNT, c = WASM_OP_COUNT, d = WASM_OP_COUNT;
   const wasm_cell *next = at + wasm_op_length(at);
   if (next < end) {
     b = next->u64;
     const wasm_cell *third = next + wasm_op_length(next);
-    if (third < end) c = third->u64;
+    if (third < end) {
+      c = third->u64;
+      const wasm_cell *fourth = third + wasm_op_length(third);
+      if (fourth < end) d = fourth->u64;
+    }
   }
   if (b >= WASM_OP_COUNT) return L->base[a];
   bool b_const = b == WASM_OP_I32_CONST || b == WASM_OP_I64_CONST;
   switch (a) {
   case WASM_OP_LOCAL_GET:
+    if (b == WASM_OP_I32_CONST && c == WASM_OP_I32_ADD && d < WASM_OP_COUNT &&
+        L->lkaddload[d])
+      return L->lkaddload[d];
     if (b_const && c < WASM_OP_COUNT && L->lk[c]) return L->lk[c];
     if (L->l[b]) return L->l[b];
     if (L->lload[b]) return L->lload[b];
@@ -890,6 +973,9 @@ static const void *pick_label(const label_set *L, const wasm_cell *at,
     break;
   case WASM_OP_I32_CONST:
   case WASM_OP_I64_CONST:
+    if (a == WASM_OP_I32_CONST && b == WASM_OP_I32_ADD && c < WASM_OP_COUNT &&
+        L->kaddload[c])
+      return L->kaddload[c];
     if (c == WASM_OP_BR_IF && L->kbrif[b]) return L->kbrif[b];
     if (c == WASM_OP_BR_UNLESS && L->kbrunless[b]) return L->kbrunless[b];
     if (L->k[b]) return L->k[b];
@@ -907,7 +993,17 @@ static const void *pick_label(const label_set *L, const wasm_cell *at,
   case WASM_OP_I32_ADD:
     if (L->addload[b]) return L->addload[b];
     break;
+  case WASM_OP_I32_EQZ:
+    if (b == WASM_OP_BR_IF) return L->eqz32_brif;
+    if (b == WASM_OP_BR_UNLESS) return L->eqz32_brunless;
+    break;
+  case WASM_OP_I64_EQZ:
+    if (b == WASM_OP_BR_IF) return L->eqz64_brif;
+    if (b == WASM_OP_BR_UNLESS) return L->eqz64_brunless;
+    break;
   }
+  if (b == WASM_OP_LOCAL_SET && L->loadset[a]) return L->loadset[a];
+  if (b == WASM_OP_LOCAL_TEE && L->loadtee[a]) return L->loadtee[a];
   if (L->ldop[b] && a == family(b).load) return L->ldop[b];
   if (L->opstore[a] && b == family(a).store) return L->opstore[a];
   if (b == WASM_OP_BR_IF && L->brif[a]) return L->brif[a];

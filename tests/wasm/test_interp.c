@@ -1257,6 +1257,68 @@ static void test_host_recursion_small_stack(void **state) {
   assert_ptr_equal(W.store->sp, W.store->stack);
 }
 
+/* const/local + add + load, load + set/tee, eqz + branch. */
+static void test_fused_address_forms(void **state) {
+  (void)state;
+  uint64_t r;
+  memcpy(W.mems[0]->data + 16, "\x80\xff\x7f\x80\x01\x02\x03\x84", 8);
+  struct { wasm_op op; const char *sig; uint64_t want; } cases[] = {
+    {O(I32_LOAD8_S), "i:i", 0xffffff80u}, {O(I32_LOAD8_U), "i:i", 0x80},
+    {O(I32_LOAD16_S), "i:i", 0xffffff80u}, {O(I32_LOAD16_U), "i:i", 0xff80},
+    {O(I64_LOAD8_S), "i:I", 0xffffffffffffff80ull}, {O(I64_LOAD8_U), "i:I", 0x80},
+    {O(I64_LOAD16_S), "i:I", 0xffffffffffffff80ull}, {O(I64_LOAD16_U), "i:I", 0xff80},
+    {O(I64_LOAD32_S), "i:I", 0xffffffff807fff80ull}, {O(I64_LOAD32_U), "i:I", 0x807fff80ull},
+    {O(I64_LOAD), "i:I", 0x84030201807fff80ull}, {O(F64_LOAD), "i:F", 0x84030201807fff80ull},
+    {O(F32_LOAD), "i:f", 0x807fff80u}, {O(I32_LOAD), "i:i", 0x807fff80u},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    wasm_op op = cases[i].op;
+    const char *sig = cases[i].sig;
+    bool narrow = sig[2] == 'i' || sig[2] == 'f';
+    uint64_t want = cases[i].want;
+    /* x + 0x1a wraps to 10; + offset 6 = 16 */
+    uint64_t x = 0xfffffff0u;
+    DEF(0, "lkaddload", sig, 0, O(LOCAL_GET), 0, O(I32_CONST), 0x1a, O(I32_ADD),
+        op, 6, O(RETURN));
+    assert_int_equal(call(0, &r, 1, GARBAGE | x), LOAM_OK);
+    assert_true((narrow ? (uint32_t)r : r) == want);
+    assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 0x1a), LOAM_TRAP_OOB_MEMORY);
+    DEF(0, "kaddload", sig, 1, O(LOCAL_GET), 0, O(LOCAL_TEE), 1, O(I32_CONST), 0x1a,
+        O(I32_ADD), op, 6, O(RETURN));
+    assert_int_equal(call(0, &r, 1, GARBAGE | x), LOAM_OK);
+    assert_true((narrow ? (uint32_t)r : r) == want);
+    assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 0x1a), LOAM_TRAP_OOB_MEMORY);
+    /* load; local.set / local.tee (i32.add keeps local.get from fusing
+     * with the load) */
+    DEF(0, "loadset", sig, 1, O(I32_CONST), 0, O(LOCAL_GET), 0, O(I32_ADD),
+        op, 6, O(LOCAL_SET), 1, O(LOCAL_GET), 1, O(RETURN));
+    assert_int_equal(call(0, &r, 1, 10), LOAM_OK);
+    assert_true((narrow ? (uint32_t)r : r) == want);
+    assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 6), LOAM_TRAP_OOB_MEMORY);
+    DEF(0, "loadtee", sig, 1, O(I32_CONST), 0, O(LOCAL_GET), 0, O(I32_ADD),
+        op, 6, O(LOCAL_TEE), 1, O(DROP), O(LOCAL_GET), 1, O(RETURN));
+    assert_int_equal(call(0, &r, 1, 10), LOAM_OK);
+    assert_true((narrow ? (uint32_t)r : r) == want);
+  }
+  /* eqz + br_if / br_unless */
+  for (int wide = 0; wide < 2; wide++) {
+    uint64_t eqz = wide ? O(I64_EQZ) : O(I32_EQZ);
+    const char *sig = wide ? "I:i" : "i:i";
+    uint64_t in[] = {0, 1, GARBAGE, 1ull << 40};
+    for (int i = 0; i < 4; i++) {
+      uint64_t zero = wide ? in[i] == 0 : (uint32_t)in[i] == 0;
+      DEF(0, "eqz_brif", sig, 0, O(LOCAL_GET), 0, eqz, /* 3 */ O(BR_IF), 8,
+          O(I32_CONST), 0, O(RETURN), /* 8 */ O(I32_CONST), 1, O(RETURN));
+      assert_int_equal(call(0, &r, 1, in[i]), LOAM_OK);
+      assert_int_equal((uint32_t)r, zero);
+      DEF(0, "eqz_brunless", sig, 0, O(LOCAL_GET), 0, eqz, /* 3 */ O(BR_UNLESS), 8,
+          O(I32_CONST), 1, O(RETURN), /* 8 */ O(I32_CONST), 0, O(RETURN));
+      assert_int_equal(call(0, &r, 1, in[i]), LOAM_OK);
+      assert_int_equal((uint32_t)r, zero);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1270,6 +1332,7 @@ int main(void) {
     T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
     T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
     T(test_fused_memory_ops), T(test_host_recursion_small_stack),
+    T(test_fused_address_forms),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
