@@ -118,6 +118,17 @@ typedef struct loam_wit_item {
   loam_wit_meta meta;
 } loam_wit_item;
 
+/* `include w with { a as b, ... }`: names of the included world's functions
+ * and inline interfaces renamed in the including world. */
+typedef struct loam_wit_rename {
+  const char *from, *to;
+} loam_wit_rename;
+
+typedef struct loam_wit_include_with {
+  uint32_t n;
+  const loam_wit_rename *renames;
+} loam_wit_include_with;
+
 typedef struct loam_wit_world {
   const char *name;
   const char *id;            /* "ns:pkg/name@ver" */
@@ -130,6 +141,7 @@ typedef struct loam_wit_world {
   const loam_wit_item *imports, *exports;   /* `include`s expanded */
   uint32_t nincludes;
   const struct loam_wit_world *const *includes;  /* as written, for printing */
+  const loam_wit_include_with *include_with;     /* nincludes entries */
   loam_wit_meta meta;
 } loam_wit_world;
 

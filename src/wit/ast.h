@@ -164,6 +164,8 @@ typedef struct wit_item {
 
 typedef struct wit_include {
   wit_path path;
+  uint32_t nrenames;
+  wit_usename *renames;        /* `with { name as as }` */
   wit_meta meta;
 } wit_include;
 

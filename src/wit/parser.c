@@ -484,8 +484,18 @@ static void world_body(parser *p, wit_world *w) {
       wit_include inc = {0};
       inc.meta = m;
       inc.path = path(p);
-      if (is_kw(p, "with"))
-        wit_fail(p->cx, POS(p), "`include ... with` is not supported");
+      if (eat_kw(p, "with")) {
+        expect(p, TK_LBRACE);
+        while (TOK(p) != TK_RBRACE) {
+          wit_usename un = {0};
+          un.name = name(p, &un.pos);
+          expect_kw(p, "as");
+          un.as = name(p, NULL);
+          wit_push(p->cx, &inc.renames, &inc.nrenames, &un, sizeof un);
+          if (!eat(p, TK_COMMA)) break;
+        }
+        expect(p, TK_RBRACE);
+      }
       expect(p, TK_SEMI);
       wit_push(p->cx, &w->includes, &w->nincludes, &inc, sizeof inc);
     } else if (!typedef_item(p, m, &w->types, &w->ntypes)) {

@@ -415,6 +415,17 @@ static void world(out *o, const loam_wit_world *w) {
     pad(o);
     puts_(o, "include ");
     item_ref(o, w->includes[i]->package, w->includes[i]->name);
+    const loam_wit_include_with *with = &w->include_with[i];
+    if (with->n) {
+      puts_(o, " with { ");
+      for (uint32_t k = 0; k < with->n; k++) {
+        if (k) puts_(o, ", ");
+        name(o, with->renames[k].from);
+        puts_(o, " as ");
+        name(o, with->renames[k].to);
+      }
+      puts_(o, " }");
+    }
     puts_(o, ";\n");
   }
   close_block(o);

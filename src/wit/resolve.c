@@ -609,29 +609,61 @@ static void world_items(resolver *r, r_world *rw, scope *sc, loam_wit_item **imp
   }
 }
 
+/* An included item, renamed if `with` names it (marking the rename used). */
+static loam_wit_item included(resolver *r, loam_wit_item it, const wit_include *inc,
+                              bool *used) {
+  it.from_include = true;
+  bool plain = it.kind == LOAM_WIT_ITEM_FUNCTION || !it.iface->name;
+  for (uint32_t k = 0; plain && k < inc->nrenames; k++) {
+    if (strcmp(inc->renames[k].name, it.name)) continue;
+    used[k] = true;
+    it.name = inc->renames[k].as;
+    if (it.func) {
+      loam_wit_func *f = wit_new(r->cx, sizeof *f);
+      *f = *it.func;
+      f->name = f->core_name = it.name;
+      it.func = f;
+    }
+  }
+  return it;
+}
+
+static void include_one(resolver *r, r_world *rw, const wit_include *inc,
+                        const loam_wit_world *other, loam_wit_item **imps, uint32_t *ni,
+                        loam_wit_item **exps, uint32_t *ne) {
+  bool *used = wit_new(r->cx, (inc->nrenames + 1) * sizeof *used);
+  for (uint32_t j = 0; j < other->nimports; j++)
+    add_item(r, imps, ni, included(r, other->imports[j], inc, used), inc->path.pos, true);
+  for (uint32_t j = 0; j < other->nexports; j++)
+    add_item(r, exps, ne, included(r, other->exports[j], inc, used), inc->path.pos, true);
+  for (uint32_t k = 0; k < inc->nrenames; k++)
+    if (!used[k])
+      wit_fail(r->cx, inc->renames[k].pos,
+               "`%s` is not a function or inline interface of world `%s`",
+               inc->renames[k].name, other->name);
+  (void)rw;
+}
+
 static void include_worlds(resolver *r, r_world *rw, loam_wit_item **imps, uint32_t *ni,
                            loam_wit_item **exps, uint32_t *ne) {
   wit_world *src = rw->src;
-  const loam_wit_world **incs = wit_new(r->cx, (src->nincludes ? src->nincludes : 1) *
-                                                   sizeof *incs);
-  for (uint32_t i = 0; i < src->nincludes; i++) {
-    wit_path *p = &src->includes[i].path;
-    r_world *other = world_of_path(r, rw->pkg, p);
-    resolve_world(r, other, p->pos);
+  uint32_t n = src->nincludes;
+  const loam_wit_world **incs = wit_new(r->cx, (n ? n : 1) * sizeof *incs);
+  loam_wit_include_with *with = wit_new(r->cx, (n ? n : 1) * sizeof *with);
+  for (uint32_t i = 0; i < n; i++) {
+    const wit_include *inc = &src->includes[i];
+    r_world *other = world_of_path(r, rw->pkg, &inc->path);
+    resolve_world(r, other, inc->path.pos);
     incs[i] = other->out;
-    for (uint32_t j = 0; j < other->out->nimports; j++) {
-      loam_wit_item it = other->out->imports[j];
-      it.from_include = true;
-      add_item(r, imps, ni, it, p->pos, true);
-    }
-    for (uint32_t j = 0; j < other->out->nexports; j++) {
-      loam_wit_item it = other->out->exports[j];
-      it.from_include = true;
-      add_item(r, exps, ne, it, p->pos, true);
-    }
+    include_one(r, rw, inc, other->out, imps, ni, exps, ne);
+    loam_wit_rename *rn = wit_new(r->cx, (inc->nrenames + 1) * sizeof *rn);
+    for (uint32_t k = 0; k < inc->nrenames; k++)
+      rn[k] = (loam_wit_rename){inc->renames[k].name, inc->renames[k].as};
+    with[i] = (loam_wit_include_with){inc->nrenames, rn};
   }
   rw->out->includes = incs;
-  rw->out->nincludes = src->nincludes;
+  rw->out->include_with = with;
+  rw->out->nincludes = n;
 }
 
 static void resolve_world(resolver *r, r_world *rw, wit_pos at) {

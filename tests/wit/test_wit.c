@@ -562,6 +562,10 @@ static const bad_case bad[] = {
      "t.wit:2:49: type `a` refers to itself (a type cannot contain itself)"},
     {"package a:b;\nworld w { include v; }\nworld v { include w; }\n",
      "t.wit:3:19: world `w` includes itself"},
+    {"package a:b;\nworld v { import f: func(); }\nworld w { include v with { g as h }; }\n",
+     "t.wit:3:28: `g` is not a function or inline interface of world `v`"},
+    {"package a:b;\nworld v { import f: func(); }\nworld w { include v; import f: func(); }\n",
+     "t.wit:3:19: duplicate function `f` in world"},
     {"package a:b;\ninterface i { use c:d/j.{t}; }\npackage c:d { interface j { use a:b/i.{t}; } }\n",
      "t.wit:3:33: package `a:b` depends on itself through `c:d`"},
     /* packages */
@@ -657,6 +661,9 @@ static const char *const tricky[] = {
     "  record rec { x: own<r> }\n  import f: func(r: borrow<r>) -> rec;\n}\n",
     "package a:b@0.1.0;\npackage a:b@0.2.0 { interface i { type t = u8; } }\n"
     "interface k { use a:b/i@0.2.0.{t}; }\n",
+    "package a:b;\nworld base { import f: func(); export e: interface { g: func(); } "
+    "import h: func(); }\nworld top { include base with { f as f2, e as e2 }; "
+    "import f: func(x: u8); }\n",
     "package a:b;\ninterface i { f: func() -> (); g: func() -> (a: u8); "
     "h: async func(x: tuple<>) -> result; }\n",
 };
@@ -678,9 +685,21 @@ static void test_tricky_round_trips(void **state) {
     loam_wit_free(again);
     loam_wit_free(w);
   }
+  /* include ... with renames */
+  loam_wit *w = text_ok(tricky[5]);
+  const loam_wit_world *wd = loam_wit_find_world(w->root, "top");
+  assert_int_equal(wd->nimports, 3);
+  assert_string_equal(wd->imports[0].name, "f");
+  assert_int_equal(wd->imports[0].func->nparams, 1);
+  assert_string_equal(wd->imports[1].name, "f2");
+  assert_string_equal(wd->imports[1].func->core_name, "f2");
+  assert_string_equal(wd->imports[2].name, "h");
+  assert_string_equal(wd->exports[0].name, "e2");
+  assert_int_equal(wd->include_with[0].n, 2);
+  loam_wit_free(w);
   /* the world's resource keeps its functions */
-  loam_wit *w = text_ok(tricky[3]);
-  const loam_wit_world *wd = w->root->worlds[0];
+  w = text_ok(tricky[3]);
+  wd = w->root->worlds[0];
   assert_int_equal(wd->nfuncs, 3);
   assert_string_equal(wd->funcs[2].core_name, "[static]r.mk");
   loam_wit_free(w);
