@@ -7,6 +7,8 @@
  * lives in locals (pc, sp, fp, inst, membase, memsize) so the compiler keeps
  * it in registers; s->frames holds what a call must restore. Traps jump to
  * one exit label that writes the error and unwinds to the entry depth.
+ * Handlers are generated from X-macro lists (numeric.h, LOADS); threading
+ * also picks super-instruction handlers for common sequences (label_set).
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include "numeric.h"
