@@ -85,10 +85,16 @@ fuzz_one() {
   # New inputs go to a scratch directory, not into the committed corpus.
   work="$(mktemp -d /tmp/loam-fuzz-XXXXXX)"
   mkdir -p "fuzz/corpus/$name"
+  # libFuzzer is chatty; keep its log and show only the summary (or, on a
+  # crash, the log's tail).
   "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$work/" "$work" "fuzz/corpus/$name" "$@"
+    -print_final_stats=1 -artifact_prefix="$work/" "$work" "fuzz/corpus/$name" "$@" \
+    >"$work/log" 2>&1
   local rc=$?
+  grep -E '^Done [0-9]+ runs|^stat::(new_units_added|peak_rss_mb)' "$work/log" |
+    sed "s/^/  $name: /"
   if [ $rc -ne 0 ]; then
+    tail -n 40 "$work/log"
     echo "fuzz: $name: crash inputs kept in $work"
   else
     rm -rf "$work"
