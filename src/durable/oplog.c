@@ -343,9 +343,9 @@ static bool get_field(rd *r, const oplog_field *f, loam_oplog_entry *e) {
 bool loam_oplog_decode(const uint8_t *bytes, size_t len, loam_oplog_entry *e,
                        loam_error *err) {
   memset(e, 0, sizeof *e);
-  rd r = {bytes, bytes + len};
   if (len == 0 || !bytes)
     return wasm_fail(err, LOAM_ERR_MALFORMED, "oplog entry: empty");
+  rd r = {bytes, bytes + len};
   const oplog_layout *l = oplog_layout_of(bytes[0]);
   if (!l)
     return wasm_fail(err, LOAM_ERR_MALFORMED, "oplog entry: unknown kind %u",
