@@ -150,7 +150,7 @@ static json_t *entry_json(uint64_t index, const loam_oplog_entry *e,
 
 static char *dump(json_t *j) {
   if (!j) return NULL;
-  char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+  char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
   json_decref(j);
   return s;
 }
