@@ -1,0 +1,392 @@
+/*
+ * test_executor.c — the durable executor through its public API: templates
+ * and their errors, invocations, state across restarts, replayed clocks and
+ * random values, idempotency keys (sequential and concurrent), retries and
+ * the Failed status, interrupt/resume, fuel, suspension.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "exec_helpers.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#define CTR "loam:counter/api.{inc-by}"
+
+static loam_executor *open_dir(const char *dir, loam_executor_options *o) {
+  loam_error err = {0};
+  loam_executor *ex = loam_executor_open(dir, o, &err);
+  if (!ex) fail_msg("open: %s", err.message);
+  return ex;
+}
+
+static loam_executor_options fast_opts(void) {
+  loam_executor_options o;
+  loam_executor_options_default(&o);
+  o.retry.min_delay_ms = 5;
+  o.retry.max_delay_ms = 20;
+  return o;
+}
+
+static uint64_t must_u64(loam_executor *ex, const char *t, const char *w, const char *fn,
+                         int nargs, uint64_t arg, const char *key) {
+  loam_error err = {0};
+  uint64_t v = 0;
+  loam_status st = call_u64(ex, t, w, fn, nargs, arg, false, key, &v, &err);
+  if (st != LOAM_OK) fail_msg("%s on %s/%s: %s", fn, t, w, err.message);
+  return v;
+}
+
+static void test_template_exports(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  const loam_template_info *t = register_guest(ex, "counter", "counter", &err);
+  assert_non_null(t);
+  assert_int_equal(t->version, 1);
+  assert_int_equal(t->nexports, 5);
+  assert_string_equal(t->exports[0].name, "loam:counter/api.{inc-by}");
+  assert_string_equal(t->exports[0].signature, "func(n: u64) -> u64");
+  /* a second registration is version 2 */
+  const loam_template_info *t2 = register_guest(ex, "counter", "counter", &err);
+  assert_non_null(t2);
+  assert_int_equal(t2->version, 2);
+  assert_true(t2->id != t->id);
+  const loam_template_info **list = NULL;
+  size_t n = loam_template_list(ex, &list);
+  assert_int_equal(n, 2);
+  free(list);
+  /* unknown imports are named */
+  static const uint8_t bad[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+                                1, 4, 1, 0x60, 0, 0,                     /* type () -> () */
+                                2, 11, 1, 3, 'e', 'n', 'v', 3, 'f', 'o', 'o', 0, 0};
+  assert_null(loam_template_register(ex, "bad", bad, sizeof bad, "package a:b; world w {}",
+                                     NULL, &err));
+  assert_int_equal(err.code, LOAM_ERR_UNKNOWN_IMPORT);
+  assert_non_null(strstr(err.message, "env.foo"));
+  /* not a module */
+  assert_null(loam_template_register(ex, "junk", (const uint8_t *)"junk", 4, NULL, NULL, &err));
+  /* a WIT export the module lacks */
+  size_t len;
+  uint8_t *b = guest_bytes("counter", &len);
+  assert_null(loam_template_register(
+      ex, "x", b, len, "package a:b; world w { export nope: func(); }", NULL, &err));
+  assert_non_null(strstr(err.message, "nope"));
+  free(b);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_invoke_and_restart(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "c1", CTR, 1, 5, NULL), 5);
+  assert_int_equal(must_u64(ex, "counter", "c1", "inc-by", 1, 2, NULL), 7);
+  assert_int_equal(must_u64(ex, "counter", "c2", "inc-by", 1, 1, NULL), 1);
+  loam_worker_info wi;
+  assert_true(loam_worker_get(ex, "counter", "c1", &wi, &err));
+  assert_int_equal(wi.invocations, 2);
+  assert_true(wi.oplog_length >= 5);
+  loam_executor_close(ex);
+  ex = open_dir(dir, &o);
+  assert_int_equal(must_u64(ex, "counter", "c1", "get", 0, 0, NULL), 7);
+  assert_int_equal(must_u64(ex, "counter", "c2", "get", 0, 0, NULL), 1);
+  char **names = NULL;
+  size_t n = loam_worker_list(ex, "counter", &names);
+  assert_int_equal(n, 2);
+  loam_worker_list_free(names, n);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  uint64_t v;
+  assert_int_not_equal(call_u64(ex, "counter", "w", "nope", 0, 0, false, NULL, &v, &err), LOAM_OK);
+  assert_int_equal(err.code, LOAM_ERR_NOT_FOUND);
+  assert_non_null(strstr(err.message, "no function nope"));
+  assert_non_null(strstr(err.message, "inc-by"));
+  assert_int_not_equal(call_u64(ex, "nosuch", "w", "get", 0, 0, false, NULL, &v, &err), LOAM_OK);
+  assert_non_null(strstr(err.message, "no template named nosuch"));
+  /* wrong type: u32 where u64 is expected */
+  assert_int_not_equal(call_u64(ex, "counter", "w", "inc-by", 1, 1, true, NULL, &v, &err), LOAM_OK);
+  assert_int_equal(err.code, LOAM_ERR_ARGUMENT);
+  assert_non_null(strstr(err.message, "params[0]"));
+  assert_non_null(strstr(err.message, "expected u64"));
+  /* wrong count */
+  assert_int_not_equal(call_u64(ex, "counter", "w", "get", 1, 1, false, NULL, &v, &err), LOAM_OK);
+  assert_non_null(strstr(err.message, "takes 0 parameters"));
+  loam_worker_info wi;
+  assert_false(loam_worker_get(ex, "counter", "ghost", &wi, &err));
+  assert_int_equal(err.code, LOAM_ERR_NOT_FOUND);
+  assert_non_null(strstr(err.message, "no worker named ghost"));
+  assert_true(loam_worker_create(ex, "counter", "made", 0, NULL, 0, NULL, &err));
+  assert_false(loam_worker_create(ex, "counter", "made", 0, NULL, 0, NULL, &err));
+  assert_non_null(strstr(err.message, "already exists"));
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_idempotency_sequential(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "c", "inc-by", 1, 10, "k1"), 10);
+  assert_int_equal(must_u64(ex, "counter", "c", "inc-by", 1, 10, "k1"), 10);
+  assert_int_equal(must_u64(ex, "counter", "c", "get", 0, 0, NULL), 10);
+  loam_executor_close(ex);
+  ex = open_dir(dir, &o);
+  assert_int_equal(must_u64(ex, "counter", "c", "inc-by", 1, 10, "k1"), 10);
+  assert_int_equal(must_u64(ex, "counter", "c", "get", 0, 0, NULL), 10);
+  /* invoke (enqueue) then await with the same key */
+  char key[72];
+  loam_value *p = loam_value_uint(loam_type_prim(LOAM_T_U64), 3);
+  assert_int_equal(loam_invoke(ex, "counter", "c", "inc-by", &p, 1, NULL, key, &err), LOAM_OK);
+  loam_value_free(p);
+  assert_int_equal(must_u64(ex, "counter", "c", "inc-by", 1, 3, key), 13);
+  assert_int_equal(must_u64(ex, "counter", "c", "get", 0, 0, NULL), 13);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+typedef struct conc { loam_executor *ex; uint64_t result; loam_status st; } conc;
+
+static void *dup_caller(void *arg) {
+  conc *c = arg;
+  loam_error err;
+  c->st = call_u64(c->ex, "counter", "c", "inc-by", 1, 7, false, "same-key", &c->result, &err);
+  return NULL;
+}
+
+static void test_idempotency_concurrent(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  enum { N = 8 };
+  pthread_t th[N];
+  conc c[N];
+  for (int i = 0; i < N; i++) {
+    c[i] = (conc){ex, 0, LOAM_OK};
+    pthread_create(&th[i], NULL, dup_caller, &c[i]);
+  }
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(c[i].st, LOAM_OK);
+    assert_int_equal(c[i].result, 7);
+  }
+  assert_int_equal(must_u64(ex, "counter", "c", "get", 0, 0, NULL), 7);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_clocks_replay(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  o.snapshot_every_invocations = 0; /* replay everything */
+  o.snapshot_every_bytes = 0;
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "clocks", "clocks", &err));
+  const char *env[] = {"LOAM_TEST_VALUE=42"};
+  assert_true(loam_worker_create(ex, "clocks", "w", 1, env, 0, NULL, &err));
+  uint64_t t1 = must_u64(ex, "clocks", "w", "now", 0, 0, NULL);
+  uint64_t r1 = must_u64(ex, "clocks", "w", "random", 0, 0, NULL);
+  assert_int_equal(must_u64(ex, "clocks", "w", "env", 0, 0, NULL), 42);
+  loam_error e2;
+  uint64_t said = 0;
+  assert_int_equal(call_u64(ex, "clocks", "w", "say", 1, 5, true, NULL, &said, &e2), LOAM_OK);
+  assert_int_equal(said, 1);
+  uint64_t d1 = must_u64(ex, "clocks", "w", "digest", 0, 0, NULL);
+  assert_true(t1 > 1600000000ull * 1000000000ull);
+  (void)r1;
+  loam_executor_close(ex);
+  usleep(2000);
+  ex = open_dir(dir, &o);
+  /* the digest folds every value seen: equal only if replay gave back the
+   * recorded clock and random values */
+  assert_int_equal(must_u64(ex, "clocks", "w", "digest", 0, 0, NULL), d1);
+  assert_int_equal(call_u64(ex, "clocks", "w", "say", 1, 6, true, NULL, &said, &e2), LOAM_OK);
+  assert_int_equal(said, 2);
+  uint64_t t2 = must_u64(ex, "clocks", "w", "now", 0, 0, NULL);
+  assert_true(t2 > t1);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_retry_then_failed(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "f", "inc-by", 1, 4, NULL), 4);
+  uint64_t v;
+  double t0 = now_sec();
+  loam_status st = call_u64(ex, "counter", "f", "crash", 0, 0, false, NULL, &v, &err);
+  double dt = now_sec() - t0;
+  assert_int_equal(st, LOAM_TRAP_UNREACHABLE);
+  assert_non_null(strstr(err.message, "unreachable"));
+  assert_true(dt >= 0.005); /* two retries waited */
+  loam_worker_info wi;
+  assert_true(loam_worker_get(ex, "counter", "f", &wi, &err));
+  assert_int_equal(wi.status, LOAM_WS_FAILED);
+  assert_non_null(strstr(wi.last_error, "unreachable"));
+  assert_non_null(strstr(wi.last_error, "crash"));  /* the guest stack */
+  st = call_u64(ex, "counter", "f", "get", 0, 0, false, NULL, &v, &err);
+  assert_int_not_equal(st, LOAM_OK);
+  assert_non_null(strstr(err.message, "Failed"));
+  loam_executor_close(ex);
+  /* still Failed after a restart */
+  ex = open_dir(dir, &o);
+  st = call_u64(ex, "counter", "f", "get", 0, 0, false, NULL, &v, &err);
+  assert_non_null(strstr(err.message, "Failed"));
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+typedef struct spin_arg { loam_executor *ex; loam_status st; uint64_t v; char msg[512]; } spin_arg;
+
+static void *spinner(void *arg) {
+  spin_arg *s = arg;
+  loam_error err;
+  s->st = call_u64(s->ex, "counter", "s", "spin", 1, 4000000000ull, false, "spin-key", &s->v, &err);
+  snprintf(s->msg, sizeof s->msg, "%s", err.message);
+  return NULL;
+}
+
+static void test_interrupt_resume(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "s", "inc-by", 1, 1, NULL), 1);
+  spin_arg sa = {ex, LOAM_OK, 0, ""};
+  pthread_t th;
+  pthread_create(&th, NULL, spinner, &sa);
+  loam_worker_info wi;
+  for (int i = 0; i < 500; i++) {
+    usleep(2000);
+    assert_true(loam_worker_get(ex, "counter", "s", &wi, &err));
+    if (wi.status == LOAM_WS_RUNNING && wi.pending) break;
+  }
+  usleep(20000);
+  assert_true(loam_worker_interrupt(ex, "counter", "s", &err));
+  pthread_join(th, NULL);
+  assert_int_equal(sa.st, LOAM_TRAP_INTERRUPTED);
+  assert_true(loam_worker_get(ex, "counter", "s", &wi, &err));
+  assert_int_equal(wi.status, LOAM_WS_INTERRUPTED);
+  /* resuming reruns the spin; cut it short with fuel-free interrupt again */
+  assert_false(loam_worker_resume(ex, "counter", "t-no", &err));
+  assert_true(loam_worker_resume(ex, "counter", "s", &err));
+  usleep(20000);
+  assert_true(loam_worker_interrupt(ex, "counter", "s", &err));
+  /* the state from before is intact */
+  assert_true(loam_worker_get(ex, "counter", "s", &wi, &err));
+  assert_int_equal(wi.status, LOAM_WS_INTERRUPTED);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_fuel_limit(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  o.fuel = 100000;
+  o.retry.max_attempts = 1;
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "r", "spin", 1, 1000, NULL), 499500);
+  uint64_t v;
+  assert_int_equal(call_u64(ex, "counter", "r", "spin", 1, 100000000, false, NULL, &v, &err),
+                   LOAM_TRAP_FUEL);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_snapshots_and_suspend(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  o.snapshot_every_invocations = 10;
+  o.max_active_workers = 3;
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  char name[32];
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < 10; i++) {
+      snprintf(name, sizeof name, "w%d", i);
+      assert_int_equal(must_u64(ex, "counter", name, "inc-by", 1, (uint64_t)i, NULL),
+                       (uint64_t)i * (round + 1));
+    }
+  uint64_t pages = 0;
+  assert_int_equal(call_u64(ex, "counter", "w0", "grow", 1, 2, true, NULL, &pages, &err), LOAM_OK);
+  assert_int_equal(pages, 4);
+  for (int i = 0; i < 25; i++) must_u64(ex, "counter", "w9", "inc-by", 1, 1, NULL);
+  loam_executor_stats st;
+  loam_executor_stats_get(ex, &st);
+  assert_true(st.active_workers <= 3);
+  assert_true(st.suspended > 0);
+  assert_true(st.snapshots > 0);
+  loam_executor_close(ex);
+  ex = open_dir(dir, &o);
+  assert_int_equal(must_u64(ex, "counter", "w9", "get", 0, 0, NULL), 27 + 25);
+  assert_int_equal(call_u64(ex, "counter", "w0", "grow", 1, 0, true, NULL, &pages, &err), LOAM_OK);
+  assert_int_equal(pages, 4);
+  loam_executor_stats_get(ex, &st);
+  assert_true(st.replayed < 10); /* the snapshot covered most of the history */
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_template_exports),
+      cmocka_unit_test(test_invoke_and_restart),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_idempotency_sequential),
+      cmocka_unit_test(test_idempotency_concurrent),
+      cmocka_unit_test(test_clocks_replay),
+      cmocka_unit_test(test_retry_then_failed),
+      cmocka_unit_test(test_interrupt_resume),
+      cmocka_unit_test(test_fuel_limit),
+      cmocka_unit_test(test_snapshots_and_suspend),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
