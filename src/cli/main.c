@@ -14,6 +14,12 @@ static const command commands[] = {
      "run FILE.wasm [--dir HOST[::GUEST]]... [--env K=V]... [--invoke FUNC [ARGS...]] [-- ARGS...]"},
     {"wast", loam_cmd_wast, "wast FILE.wast..."},
     {"wit", loam_cmd_wit, "wit print DIR [--world W] | wit check DIR"},
+    {"bindgen", loam_cmd_bindgen, "bindgen WIT_DIR [--world W] --out DIR"},
+    {"build", loam_cmd_build,
+     "build --wit DIR [--world W] -o OUT.wasm SRC.c...   (or plain `loam build` with loam.toml)"},
+    {"inspect", loam_cmd_inspect, "inspect FILE.wasm"},
+    {"new", loam_cmd_new, "new --example NAME DIR"},
+    {"list-examples", loam_cmd_list_examples, "list-examples"},
 };
 
 static void usage(FILE *out) {
