@@ -295,6 +295,11 @@ static void requeue(struct loam_executor *ex, ex_worker *w, scan *s, found *fs, 
     }
     inv->fn = fn;
     inv->params = params;
+    loam_buf_free(&inv->params_bin);
+    size_t plen = st->u.invoke.params.len;
+    inv->params_bin.data = malloc(plen ? plen : 1);
+    if (inv->params_bin.data && plen) memcpy(inv->params_bin.data, st->u.invoke.params.data, plen);
+    inv->params_bin.len = inv->params_bin.cap = inv->params_bin.data ? plen : 0;
     inv->enqueued_index = f->enq_index;
     if (f->started && f->nhost) {
       inv->replay = calloc(f->nhost, sizeof *inv->replay);
