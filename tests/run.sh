@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|asan|fuzz]
+# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|examples|asan|fuzz]
 #   unit  Release build (build/), every cmocka program in build/tests/
 #   spec  the WebAssembly spec suite through build/loam (tests/spec/run.sh)
 #   wasi  WASI guests against build/loam (tests/wasi/run.sh, when present)
+#   examples  the example C guests: loam new + loam build + inspect + run
+#         (tests/bindgen/examples.sh; test_bindgen runs with the unit tests)
 #   asan  ASan+UBSan build (build-asan/): unit tests and spec suite again
 #   fuzz  libFuzzer build (build-fuzz/): every fuzz/fuzz_<name>.c target from
 #         fuzz/corpus/<name>/, LOAM_FUZZ_SECONDS (default 60) in all
@@ -57,6 +59,8 @@ unit_tests() {
 }
 
 spec() { tests/spec/run.sh "$1/loam"; }
+
+examples() { tests/bindgen/examples.sh "$root/build/loam"; }
 
 wasi() {
   if [ -x tests/wasi/run.sh ]; then
@@ -135,6 +139,10 @@ run_wasi() {
   [ -x build/loam ] || step "build (Release)" build build || return
   step "wasi guests" wasi
 }
+run_examples() {
+  [ -x build/loam ] || step "build (Release)" build build || return
+  step "examples" examples
+}
 run_asan() {
   step "build (ASan+UBSan)" build build-asan || return
   step "unit tests (ASan+UBSan)" unit_tests build-asan
@@ -146,13 +154,14 @@ run_fuzz() {
 }
 
 case "$what" in
-  all) run_unit; run_spec; run_wasi; run_asan; run_fuzz ;;
+  all) run_unit; run_spec; run_wasi; run_examples; run_asan; run_fuzz ;;
   unit) run_unit ;;
   spec) run_spec ;;
   wasi) run_wasi ;;
+  examples) run_examples ;;
   asan) run_asan ;;
   fuzz) run_fuzz ;;
-  *) echo "usage: tests/run.sh [all|unit|spec|wasi|asan|fuzz]" >&2; exit 2 ;;
+  *) echo "usage: tests/run.sh [all|unit|spec|wasi|examples|asan|fuzz]" >&2; exit 2 ;;
 esac
 
 echo

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static bool is_examples_dir(const char *dir) {
-  char p[PATH_MAX];
+  char p[PATH_MAX + 32];
   snprintf(p, sizeof p, "%s/c-counter/loam.toml", dir);
   return access(p, R_OK) == 0;
 }
@@ -54,7 +54,7 @@ static bool examples_dir(char *out, size_t cap) {
 
 /* The `description = "..."` line of an example's loam.toml. */
 static void description(const char *dir, char *out, size_t cap) {
-  char p[PATH_MAX], line[512];
+  char p[PATH_MAX + 300], line[512];
   snprintf(p, sizeof p, "%s/loam.toml", dir);
   out[0] = '\0';
   FILE *f = fopen(p, "r");
@@ -84,7 +84,7 @@ int loam_cmd_list_examples(int argc, char **argv) {
   struct dirent **names;
   int n = scandir(dir, &names, NULL, alphasort);
   for (int i = 0; i < n; i++) {
-    char sub[PATH_MAX], toml[PATH_MAX + 16], desc[256];
+    char sub[PATH_MAX + 256], toml[PATH_MAX + 272], desc[256];
     snprintf(sub, sizeof sub, "%s/%s", dir, names[i]->d_name);
     snprintf(toml, sizeof toml, "%s/loam.toml", sub);
     if (names[i]->d_name[0] != '.' && access(toml, R_OK) == 0) {
@@ -127,7 +127,7 @@ static bool copy_tree(const char *from, const char *to) {
   struct dirent *e;
   while (ok && (e = readdir(d))) {
     if (skipped(e->d_name)) continue;
-    char a[PATH_MAX], b[PATH_MAX];
+    char a[PATH_MAX + 256], b[PATH_MAX + 256];
     snprintf(a, sizeof a, "%s/%s", from, e->d_name);
     snprintf(b, sizeof b, "%s/%s", to, e->d_name);
     struct stat st;
