@@ -49,6 +49,7 @@ typedef struct hostfn {
 typedef struct fixture {
   char dir[64];
   loam_wit *wit;
+  const char *api_id;       /* the exported interface the tests call */
   const loam_wit_interface *api, *host;
   loam_module *mod;
   loam_store *store;
@@ -194,16 +195,22 @@ static uint8_t *slurp(const char *path, size_t *len) {
   return b;
 }
 
-static int setup(void **state) {
+/* Builds the guest (WIT dir and C file relative to the source root) into a
+ * scratch directory and instantiates it; the kitchen world gets its host
+ * functions, other guests only WASI. */
+static int setup_guest(void **state, const char *witrel, const char *srcrel,
+                       const char *api_id) {
   find_root();
   fixture *f = calloc(1, sizeof *f);
   F = f;
+  f->api_id = api_id;
+  bool kitchen = !strcmp(api_id, API_IFACE);
   snprintf(f->dir, sizeof f->dir, "/tmp/loam-bindgen-XXXXXX");
   if (!mkdtemp(f->dir)) return -1;
   char wit[4200], src[4200], out[200], bind[200];
-  snprintf(wit, sizeof wit, "%s/tests/bindgen/kitchen/wit", root);
-  snprintf(src, sizeof src, "%s/tests/bindgen/kitchen/guest.c", root);
-  snprintf(out, sizeof out, "%s/kitchen.wasm", f->dir);
+  snprintf(wit, sizeof wit, "%s/%s", root, witrel);
+  snprintf(src, sizeof src, "%s/%s", root, srcrel);
+  snprintf(out, sizeof out, "%s/guest.wasm", f->dir);
   snprintf(bind, sizeof bind, "%s/bindings", f->dir);
   const char *srcs[] = {src};
   const char *werror[] = {"-Werror"};
@@ -216,13 +223,13 @@ static int setup(void **state) {
   }
   f->wit = loam_wit_load(wit, &err);
   if (!f->wit) return -1;
-  f->api = loam_wit_find_interface(f->wit, API_IFACE);
-  f->host = loam_wit_find_interface(f->wit, HOST_IFACE);
+  f->api = loam_wit_find_interface(f->wit, api_id);
+  f->host = kitchen ? loam_wit_find_interface(f->wit, HOST_IFACE) : NULL;
   size_t len;
   uint8_t *bytes = slurp(out, &len);
   f->mod = bytes ? loam_module_load(bytes, len, &err) : NULL;
   free(bytes);
-  if (!f->mod || !f->api || !f->host) {
+  if (!f->mod || !f->api || (kitchen && !f->host)) {
     fprintf(stderr, "load: %s\n", err.message);
     return -1;
   }
@@ -230,7 +237,8 @@ static int setup(void **state) {
   f->linker = loam_linker_new();
   loam_wasi_config cfg = {.stdin_fd = -1, .stdout_fd = 1, .stderr_fd = 2};
   f->wasi = loam_wasi_new(&cfg, &err);
-  if (!f->wasi || !loam_wasi_define(f->wasi, f->linker, f->store) || !define_host(f)) {
+  if (!f->wasi || !loam_wasi_define(f->wasi, f->linker, f->store) ||
+      (kitchen && !define_host(f))) {
     fprintf(stderr, "linker setup failed\n");
     return -1;
   }
@@ -247,6 +255,16 @@ static int setup(void **state) {
   loam_abi_guest_init(&f->g, f->store, f->inst, NULL);
   *state = f;
   return 0;
+}
+
+static int setup(void **state) {
+  return setup_guest(state, "tests/bindgen/kitchen/wit", "tests/bindgen/kitchen/guest.c",
+                     API_IFACE);
+}
+
+static int setup_cart(void **state) {
+  return setup_guest(state, "examples/c-shopping-cart/wit", "examples/c-shopping-cart/src/cart.c",
+                     "shopping:cart/api");
 }
 
 static void rm_rf(const char *dir) {
@@ -307,7 +325,7 @@ static size_t split_array(const char *a, const char **items, size_t *lens, size_
 static char *call_json(const char *func, const char *params) {
   fixture *f = F;
   const loam_wit_func *fn = NULL;
-  const char *iface = API_IFACE;
+  const char *iface = f->api_id;
   if (!strcmp(func, "greet")) {
     const loam_wit_world *w = f->wit->root->worlds[0];
     for (uint32_t i = 0; i < w->nexports; i++)
@@ -537,6 +555,27 @@ static void test_embedded_wit(void **state) {
   loam_wit_free(w);
 }
 
+/* The shopping cart example through its generated bindings: a session. */
+static void test_shopping_cart(void **state) {
+  (void)state;
+  expect("checkout", "[]", "{\"error\":\"Empty cart\"}");
+  expect("initialize-cart", "[\"user-1\"]", "");
+  expect("add-item", "[{\"product-id\":\"p1\",\"name\":\"Mug\",\"price\":2.5,\"quantity\":2}]", "");
+  expect("add-item", "[{\"product-id\":\"p2\",\"name\":\"Tea\",\"price\":4,\"quantity\":1}]", "");
+  expect("add-item", "[{\"product-id\":\"p1\",\"name\":\"Mug\",\"price\":2.5,\"quantity\":1}]", "");
+  expect("get-cart-contents", "[]",
+         "[{\"product-id\":\"p1\",\"name\":\"Mug\",\"price\":2.5,\"quantity\":3},"
+         "{\"product-id\":\"p2\",\"name\":\"Tea\",\"price\":4,\"quantity\":1}]");
+  expect("update-item-quantity", "[\"p2\",5]", "");
+  expect("remove-item", "[\"p1\"]", "");
+  expect("remove-item", "[\"nope\"]", "");
+  expect("get-cart-contents", "[]",
+         "[{\"product-id\":\"p2\",\"name\":\"Tea\",\"price\":4,\"quantity\":5}]");
+  expect("checkout", "[]", "{\"success\":{\"order-id\":\"order-1\"}}");
+  expect("get-cart-contents", "[]", "[]");
+  expect("checkout", "[]", "{\"error\":\"Empty cart\"}");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_world_function),  cmocka_unit_test(test_every_primitive),
@@ -545,5 +584,7 @@ int main(void) {
       cmocka_unit_test(test_exported_resource), cmocka_unit_test(test_generated_names),
       cmocka_unit_test(test_embedded_wit),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  const struct CMUnitTest cart[] = {cmocka_unit_test(test_shopping_cart)};
+  int failed = cmocka_run_group_tests(tests, setup, teardown);
+  return failed + cmocka_run_group_tests(cart, setup_cart, teardown);
 }
