@@ -123,6 +123,14 @@ static loam_status host_blob_drop(loam_caller *c, uint64_t *slots, void *user) {
   return LOAM_OK;
 }
 
+/* now: func() -> u64, a world-level import. */
+static loam_status host_now(loam_caller *c, uint64_t *slots, void *user) {
+  (void)c;
+  (void)user;
+  slots[0] = 1234;
+  return LOAM_OK;
+}
+
 /* [export]api: [resource-new]counter: handle i+1 for rep i-th. */
 static loam_status host_counter_new(loam_caller *c, uint64_t *slots, void *user) {
   (void)user;
@@ -179,7 +187,8 @@ static bool define_host(fixture *f) {
     loam_abi_core_type(&sig, true, type, sizeof type);
     if (!define(f, HOST_IFACE, h->f->core_name, type, host_generic, h)) return false;
   }
-  return define(f, HOST_IFACE, "[resource-drop]blob", "i:", host_blob_drop, NULL) &&
+  return define(f, "$root", "now", ":I", host_now, NULL) &&
+         define(f, HOST_IFACE, "[resource-drop]blob", "i:", host_blob_drop, NULL) &&
          define(f, "[export]" API_IFACE, "[resource-new]counter", "i:i", host_counter_new, NULL);
 }
 
@@ -384,8 +393,8 @@ static void echo(const char *func, const char *value) {
 
 static void test_world_function(void **state) {
   (void)state;
-  expect("greet", "[\"world\"]", "\"hello, world!\"");
-  expect("greet", "[\"\"]", "\"hello, !\"");
+  expect("greet", "[\"world\"]", "\"hello, world! @1234\"");
+  expect("greet", "[\"\"]", "\"hello, ! @1234\"");
 }
 
 static void test_every_primitive(void **state) {

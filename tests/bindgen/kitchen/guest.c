@@ -22,7 +22,9 @@ static void sprint(kitchen_string_t *ret, const char *fmt, ...) {
 }
 
 void exports_kitchen_greet(kitchen_string_t *name, kitchen_string_t *ret) {
-  sprint(ret, "hello, %.*s!", (int)name->len, (const char *)name->ptr);
+  /* now is a world-level import (core module "$root") */
+  sprint(ret, "hello, %.*s! @%llu", (int)name->len, (const char *)name->ptr,
+         (unsigned long long)kitchen_now());
   kitchen_string_free(name);
 }
 
