@@ -150,14 +150,14 @@ void sq_write_rollback(sq_backend *b) {
 
 /* ---- connections ------------------------------------------------------------ */
 
-static void conn_close(sq_conn *c) {
+void sq_conn_close(sq_conn *c) {
   for (int i = 0; i < SQ_NSTMT; i++) sqlite3_finalize(c->st[i]);
   if (c->db) sqlite3_close(c->db);
   c->db = NULL;
   pthread_mutex_destroy(&c->mu);
 }
 
-static bool conn_open(sq_conn *c, const char *path, bool writer, loam_error *err) {
+bool sq_conn_open(sq_conn *c, const char *path, bool writer, loam_error *err) {
   memset(c, 0, sizeof *c);
   pthread_mutex_init(&c->mu, NULL);
   int flags = SQLITE_OPEN_NOMUTEX |
@@ -232,9 +232,10 @@ static bool lock_dir(sq_backend *b, const char *dir, loam_error *err) {
 
 static void sq_close(ds_backend *base) {
   sq_backend *b = (sq_backend *)base;
-  for (size_t i = 0; i < b->nr; i++) conn_close(&b->r[i]);
+  sq_ckpt_stop(b);
+  for (size_t i = 0; i < b->nr; i++) sq_conn_close(&b->r[i]);
   free(b->r);
-  conn_close(&b->w);
+  sq_conn_close(&b->w);
   if (b->lock_fd >= 0) close(b->lock_fd);
   free(b);
 }
@@ -263,15 +264,15 @@ ds_backend *ds_sqlite_open(const char *dir, const loam_ds_options *opt,
     ok = wasm_fail(err, LOAM_ERR_ARGUMENT, "store: path too long");
   if (ok) {
     pthread_mutex_destroy(&b->w.mu);
-    ok = conn_open(&b->w, path, true, err) && writer_setup(&b->w, opt->no_fsync, err) &&
-         schema_setup(b, err);
+    ok = sq_conn_open(&b->w, path, true, err) && writer_setup(&b->w, opt->no_fsync, err) &&
+         schema_setup(b, err) && sq_ckpt_start(b, path, err);
   }
   if (ok) {
     b->r = calloc(opt->read_connections, sizeof *b->r);
     ok = b->r != NULL;
     if (!ok) wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; ok && i < opt->read_connections; i++) {
-      ok = conn_open(&b->r[i], path, false, err);
+      ok = sq_conn_open(&b->r[i], path, false, err);
       b->nr = i + 1;
     }
   }

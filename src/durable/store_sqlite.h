@@ -34,6 +34,7 @@ typedef struct sq_backend {
   size_t nr;
   atomic_uint rr;          /* round-robin start for picking a reader */
   int lock_fd;
+  struct sq_ckpt *ckpt;    /* the background checkpointer (store_sqlite_ckpt.c) */
 } sq_backend;
 
 const ds_backend_ops *sq_ops(void);
@@ -65,6 +66,16 @@ int sq_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n);
 bool sq_col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *n);
 /* A malloc'd copy of a text column (NULL when the column is NULL). */
 bool sq_col_text(sqlite3_stmt *s, int i, char **out);
+
+/* Opens a connection on `path` (writer: read-write, creating). */
+bool sq_conn_open(sq_conn *c, const char *path, bool writer, loam_error *err);
+void sq_conn_close(sq_conn *c);
+
+/* Moves WAL checkpoints off the commit path: a thread with its own
+ * connection checkpoints (PASSIVE) whenever the WAL passes ~1000 pages, and
+ * the write connection's auto-checkpoint is turned off. */
+bool sq_ckpt_start(sq_backend *b, const char *path, loam_error *err);
+void sq_ckpt_stop(sq_backend *b);
 
 /* ops in store_sqlite_ops.c */
 bool sq_oplog_read(ds_backend *b, int64_t worker, uint64_t from, uint64_t max,
