@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* snprintf for paths; false when the path did not fit. */
+static bool path_fmt(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool path_fmt(char *out, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(out, cap, fmt, ap);
+  va_end(ap);
+  return n >= 0 && (size_t)n < cap;
+}
+
 static bool is_examples_dir(const char *dir) {
   char p[PATH_MAX + 32];
-  snprintf(p, sizeof p, "%s/c-counter/loam.toml", dir);
+  path_fmt(p, sizeof p, "%s/c-counter/loam.toml", dir);
   return access(p, R_OK) == 0;
 }
 
@@ -25,7 +37,7 @@ static bool is_examples_dir(const char *dir) {
 static bool examples_dir(char *out, size_t cap) {
   const char *env = getenv("LOAM_EXAMPLES");
   if (env) {
-    snprintf(out, cap, "%s", env);
+    path_fmt(out, cap, "%s", env);
     return true;
   }
   char exe[PATH_MAX];
@@ -36,26 +48,25 @@ static bool examples_dir(char *out, size_t cap) {
     if (slash) *slash = '\0';
     static const char *const up[] = {"/../examples", "/../../examples"};
     for (int i = 0; i < 2; i++) {
-      snprintf(out, cap, "%s%s", exe, up[i]);
-      if (is_examples_dir(out)) return true;
+      if (path_fmt(out, cap, "%s%s", exe, up[i]) && is_examples_dir(out)) return true;
     }
   }
   /* The source tree: this file is <root>/src/cli/new.c. */
-  snprintf(out, cap, "%s", __FILE__);
+  path_fmt(out, cap, "%s", __FILE__);
   for (int i = 0; i < 3; i++) {
     char *slash = strrchr(out, '/');
     if (!slash) return false;
     *slash = '\0';
   }
   size_t len = strlen(out);
-  snprintf(out + len, cap - len, "/examples");
+  path_fmt(out + len, cap - len, "/examples");
   return is_examples_dir(out);
 }
 
 /* The `description = "..."` line of an example's loam.toml. */
 static void description(const char *dir, char *out, size_t cap) {
   char p[PATH_MAX + 300], line[512];
-  snprintf(p, sizeof p, "%s/loam.toml", dir);
+  path_fmt(p, sizeof p, "%s/loam.toml", dir);
   out[0] = '\0';
   FILE *f = fopen(p, "r");
   if (!f) return;
@@ -63,7 +74,7 @@ static void description(const char *dir, char *out, size_t cap) {
     char *q = strstr(line, "description");
     char *a = q ? strchr(q, '"') : NULL, *b = a ? strrchr(a + 1, '"') : NULL;
     if (line == q && a && b) {
-      snprintf(out, cap, "%.*s", (int)(b - a - 1), a + 1);
+      path_fmt(out, cap, "%.*s", (int)(b - a - 1), a + 1);
       break;
     }
   }
@@ -85,8 +96,8 @@ int loam_cmd_list_examples(int argc, char **argv) {
   int n = scandir(dir, &names, NULL, alphasort);
   for (int i = 0; i < n; i++) {
     char sub[PATH_MAX + 256], toml[PATH_MAX + 272], desc[256];
-    snprintf(sub, sizeof sub, "%s/%s", dir, names[i]->d_name);
-    snprintf(toml, sizeof toml, "%s/loam.toml", sub);
+    path_fmt(sub, sizeof sub, "%s/%s", dir, names[i]->d_name);
+    path_fmt(toml, sizeof toml, "%s/loam.toml", sub);
     if (names[i]->d_name[0] != '.' && access(toml, R_OK) == 0) {
       description(sub, desc, sizeof desc);
       printf("%-20s %s\n", names[i]->d_name, desc);
@@ -128,8 +139,8 @@ static bool copy_tree(const char *from, const char *to) {
   while (ok && (e = readdir(d))) {
     if (skipped(e->d_name)) continue;
     char a[PATH_MAX + 256], b[PATH_MAX + 256];
-    snprintf(a, sizeof a, "%s/%s", from, e->d_name);
-    snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+    path_fmt(a, sizeof a, "%s/%s", from, e->d_name);
+    path_fmt(b, sizeof b, "%s/%s", to, e->d_name);
     struct stat st;
     if (stat(a, &st) != 0) continue;
     ok = S_ISDIR(st.st_mode) ? copy_tree(a, b) : copy_file(a, b);
@@ -154,8 +165,8 @@ int loam_cmd_new(int argc, char **argv) {
     fprintf(stderr, "loam: cannot find the examples (set LOAM_EXAMPLES)\n");
     return 1;
   }
-  snprintf(src, sizeof src, "%s/%s", dir, name);
-  snprintf(toml, sizeof toml, "%s/loam.toml", src);
+  path_fmt(src, sizeof src, "%s/%s", dir, name);
+  path_fmt(toml, sizeof toml, "%s/loam.toml", src);
   if (strchr(name, '/') || access(toml, R_OK) != 0) {
     fprintf(stderr, "loam new: no example '%s' (see loam list-examples)\n", name);
     return 1;
