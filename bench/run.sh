@@ -79,4 +79,15 @@ if [ ${#ratios[@]} -gt 0 ]; then
   printf '%s\n' "${ratios[@]}" |
     awk '{ s += log($1); n++ } END { printf "geometric mean loam/native: %.2fx over %d kernels\n", exp(s / n), n }'
 fi
+
+# In-process micro-benchmarks (bench/*_bench.c, built by CMake into
+# build/bench/), e.g. durable_bench for the store's group commit; run when no
+# kernel was named.
+if [ $# -eq 0 ]; then
+  for b in "$root"/build/bench/*_bench; do
+    [ -x "$b" ] || continue
+    echo "== $(basename "$b")"
+    "$b" || status=1
+  done
+fi
 exit $status
