@@ -564,6 +564,44 @@ static void test_embedded_wit(void **state) {
   loam_wit_free(w);
 }
 
+static void write_file(const char *path, const char *text) {
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+/* loam.toml: strings, lists, comments, sections; paths from the project dir. */
+static void test_project_file(void **state) {
+  fixture *f = *state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/loam.toml", f->dir);
+  write_file(path, "# a project\n[build]\nname = \"x\"\nwit = \"wit\"\nworld = \"w\"\n"
+                   "sources = [\"a.c\", \"/abs/b.c\"]\ncflags = [\"-DX=1\"]\n"
+                   "output = \"out.wasm\"\n");
+  loam_project p;
+  loam_error err;
+  assert_true(loam_project_load(path, &p, &err));
+  char want[128];
+  snprintf(want, sizeof want, "%s/wit", f->dir);
+  assert_string_equal(p.wit, want);
+  assert_string_equal(p.world, "w");
+  assert_int_equal(p.nsources, 2);
+  snprintf(want, sizeof want, "%s/a.c", f->dir);
+  assert_string_equal(p.sources[0], want);
+  assert_string_equal(p.sources[1], "/abs/b.c");
+  assert_int_equal(p.ncflags, 1);
+  assert_string_equal(p.cflags[0], "-DX=1");
+  assert_null(p.bindings);
+  loam_project_free(&p);
+  write_file(path, "wit = \"wit\"\n");
+  assert_false(loam_project_load(path, &p, &err));
+  assert_non_null(strstr(err.message, "needs wit, output and sources"));
+  write_file(path, "wit = wit\n");
+  assert_false(loam_project_load(path, &p, &err));
+  assert_non_null(strstr(err.message, ":1: bad value for wit"));
+}
+
 /* The shopping cart example through its generated bindings: a session. */
 static void test_shopping_cart(void **state) {
   (void)state;
@@ -591,7 +629,7 @@ int main(void) {
       cmocka_unit_test(test_nested),          cmocka_unit_test(test_variants_enums_flags),
       cmocka_unit_test(test_spilled_params),  cmocka_unit_test(test_imports),
       cmocka_unit_test(test_exported_resource), cmocka_unit_test(test_generated_names),
-      cmocka_unit_test(test_embedded_wit),
+      cmocka_unit_test(test_embedded_wit),    cmocka_unit_test(test_project_file),
   };
   const struct CMUnitTest cart[] = {cmocka_unit_test(test_shopping_cart)};
   int failed = cmocka_run_group_tests(tests, setup, teardown);
