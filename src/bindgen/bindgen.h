@@ -15,7 +15,9 @@
  *    export results are freed by the generated `cabi_post_*`; import params
  *    are borrowed, import results are owned by the caller.
  *  - composite params are passed by pointer; a result that is not a scalar
- *    is written to a trailing `ret` out-pointer.
+ *    is written to a trailing `ret` out-pointer, except option<T> and
+ *    result<T, E> results: the function returns bool (some / ok) and writes
+ *    the payload to `T *ret` (and `E *err`), as wit-bindgen does.
  *  - exported resources: the user defines `struct <prefix>_<r>_t`, makes
  *    handles with `<prefix>_<r>_new(rep)` and implements
  *    `<prefix>_<r>_destructor(rep)`; methods get the rep as `self`.

@@ -122,6 +122,31 @@ static bool result_by_value(const bg *g, const fsig *s) {
   return s->result && bg_by_value(g, s->result);
 }
 
+/* wit-bindgen's style for option and result results: the function returns
+ * bool (is some / is ok) and writes the payloads through `ret` / `err`. */
+static bool result_bool(const fsig *s) {
+  return s->result && (s->result->kind == LOAM_T_OPTION || s->result->kind == LOAM_T_RESULT);
+}
+
+/* The out-pointer params of a result_bool function. */
+static void bool_outs(bg *g, bg_buf *b, const fsig *s, bool any) {
+  const loam_type *r = s->result;
+  if (r->kind == LOAM_T_OPTION) {
+    bg_printf(b, "%s%s *ret", any ? ", " : "", bg_ctype(g, r->u.elem));
+    return;
+  }
+  if (r->u.result.ok) {
+    bg_printf(b, "%s%s *ret", any ? ", " : "", bg_ctype(g, r->u.result.ok));
+    any = true;
+  }
+  if (r->u.result.err) bg_printf(b, "%s%s *err", any ? ", " : "", bg_ctype(g, r->u.result.err));
+}
+
+static bool bool_has_outs(const fsig *s) {
+  const loam_type *r = s->result;
+  return r->kind == LOAM_T_OPTION || r->u.result.ok || r->u.result.err;
+}
+
 /* "T name" / "T *name" for each param, then "R *ret" when needed. */
 static void c_params(bg *g, bg_buf *b, const fsig *s) {
   const loam_wit_func *f = s->f;
@@ -132,7 +157,10 @@ static void c_params(bg *g, bg_buf *b, const fsig *s) {
               bg_snake(g, f->params[i].name));
     any = true;
   }
-  if (s->result && !result_by_value(g, s)) {
+  if (result_bool(s) && bool_has_outs(s)) {
+    bool_outs(g, b, s, any);
+    any = true;
+  } else if (s->result && !result_by_value(g, s) && !result_bool(s)) {
     bg_printf(b, "%s%s *ret", any ? ", " : "", bg_ctype(g, s->result));
     any = true;
   }
@@ -140,7 +168,8 @@ static void c_params(bg *g, bg_buf *b, const fsig *s) {
 }
 
 static void prototype(bg *g, bg_buf *b, const fsig *s) {
-  bg_printf(b, "%s %s(", result_by_value(g, s) ? bg_ctype(g, s->result) : "void", s->cname);
+  const char *rt = result_bool(s) ? "bool" : result_by_value(g, s) ? bg_ctype(g, s->result) : "void";
+  bg_printf(b, "%s %s(", rt, s->cname);
   c_params(g, b, s);
   bg_printf(b, ")");
 }
@@ -216,7 +245,19 @@ void bg_export_func(bg *g, const loam_wit_func *f, const char *iface_id, const c
     return;
   }
   const char *rt = bg_ctype(g, s.result);
-  if (result_by_value(g, &s)) {
+  if (result_bool(&s)) {
+    bool opt = s.result->kind == LOAM_T_OPTION;
+    bg_printf(b, "  %s __r;\n  memset(&__r, 0, sizeof __r);\n  %s%s(", rt,
+              opt ? "__r.is_some = " : "__r.is_err = !", s.cname);
+    call_args(g, b, &s, false);
+    bool any = s.f->nparams > 0;
+    if (opt) {
+      bg_printf(b, "%s&__r.val", any ? ", " : "");
+    } else {
+      if (s.result->u.result.ok) bg_printf(b, "%s&__r.val.ok", any ? ", " : ""), any = true;
+      if (s.result->u.result.err) bg_printf(b, "%s&__r.val.err", any ? ", " : "");
+    }
+  } else if (result_by_value(g, &s)) {
     bg_printf(b, "  %s __r = %s(", rt, s.cname);
     call_args(g, b, &s, false);
   } else {
@@ -315,6 +356,17 @@ void bg_import_func(bg *g, const loam_wit_func *f, const char *module, const cha
     bg_buf_free(&call);
     bg_lift_flat(g, b, s.result, "__r", "__o", 0, 2);
   }
-  if (result_by_value(g, &s)) bg_printf(b, "  return __r;\n}\n\n");
-  else bg_printf(b, "  *ret = __r;\n}\n\n");
+  if (result_bool(&s) && s.result->kind == LOAM_T_OPTION) {
+    bg_printf(b, "  if (__r.is_some) *ret = __r.val;\n  return __r.is_some;\n}\n\n");
+  } else if (result_bool(&s)) {
+    bg_printf(b, "  if (!__r.is_err) {\n");
+    if (s.result->u.result.ok) bg_printf(b, "    *ret = __r.val.ok;\n");
+    bg_printf(b, "  } else {\n");
+    if (s.result->u.result.err) bg_printf(b, "    *err = __r.val.err;\n");
+    bg_printf(b, "  }\n  return !__r.is_err;\n}\n\n");
+  } else if (result_by_value(g, &s)) {
+    bg_printf(b, "  return __r;\n}\n\n");
+  } else {
+    bg_printf(b, "  *ret = __r;\n}\n\n");
+  }
 }

@@ -74,7 +74,7 @@ static const char *const keywords[] = {
     "double", "else", "enum", "extern", "float", "for", "goto", "if", "inline",
     "int", "long", "register", "restrict", "return", "short", "signed",
     "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned",
-    "void", "volatile", "while", "bool", "true", "false", "ret", "self_",
+    "void", "volatile", "while", "bool", "true", "false", "ret", "err",
 };
 
 char *bg_snake(bg *g, const char *kebab) {

@@ -149,6 +149,8 @@ static const struct {
     {"sum17", "153"},
     {"pair", "[7,\"seven\"]"},
     {"half", "2.5"},
+    {"find", "{\"err\":\"no such key\"}"},
+    {"first", "42"},
     {"[constructor]blob", "5"},
     {"[method]blob.size", "3"},
     {"[method]blob.read", "[1,2,3]"},
@@ -457,7 +459,8 @@ static void test_spilled_params(void **state) {
 static void test_imports(void **state) {
   fixture *f = *state;
   expect("call-host", "[\"hi\"]",
-         "\"11,18|described|153|7:seven|2.5|blob 5 size 3 read 1,2,3 merged 6\"");
+         "\"11,18|described|153|7:seven|2.5|blob 5 size 3 read 1,2,3 merged 6"
+         "|missing no such key|first 42\"");
   static const struct {
     const char *core, *params;
   } want[] = {
@@ -467,6 +470,8 @@ static void test_imports(void **state) {
       {"sum17", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]"},
       {"pair", "[7]"},
       {"half", "[5]"},
+      {"find", "[\"k\"]"},
+      {"first", "[[4,2]]"},
       {"[constructor]blob", "[[9,8,7]]"},
       {"[method]blob.size", "[5]"},
       {"[method]blob.read", "[5]"},
@@ -533,6 +538,8 @@ static void test_generated_names(void **state) {
       "#define EXPORTS_LOAM_KITCHEN_API_PERMS_EXEC (1U << 2)",
       "typedef struct kitchen_list_u8_t", "kitchen_option_u32_t", "kitchen_result_s32_string_t",
       "kitchen_tuple2_u64_string_t", "void exports_loam_kitchen_api_nested_free(",
+      "bool exports_loam_kitchen_api_try_div(int32_t a, int32_t b, int32_t *ret, kitchen_string_t *err);",
+      "bool loam_kitchen_host_first(kitchen_list_u32_t *xs, uint32_t *ret);",
       "typedef kitchen_string_t exports_loam_kitchen_api_id_t;", "loam_kitchen_host_method_blob_size(",
       "void loam_kitchen_host_blob_drop_own(", "exports_loam_kitchen_api_counter_new(",
       "void exports_loam_kitchen_api_counter_destructor(",

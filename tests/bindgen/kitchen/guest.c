@@ -95,24 +95,23 @@ double exports_loam_kitchen_api_area(exports_loam_kitchen_api_shape_t *s) {
   return r;
 }
 
-void exports_loam_kitchen_api_maybe_double(kitchen_option_u32_t *x, kitchen_option_u32_t *ret) {
-  ret->is_some = x->is_some;
-  ret->val = x->is_some ? x->val * 2 : 0;
+bool exports_loam_kitchen_api_maybe_double(kitchen_option_u32_t *x, uint32_t *ret) {
+  if (x->is_some) *ret = x->val * 2;
+  return x->is_some;
 }
 
-void exports_loam_kitchen_api_try_div(int32_t a, int32_t b, kitchen_result_s32_string_t *ret) {
+bool exports_loam_kitchen_api_try_div(int32_t a, int32_t b, int32_t *ret, kitchen_string_t *err) {
   if (b == 0) {
-    ret->is_err = true;
-    kitchen_string_dup(&ret->val.err, "division by zero");
-  } else {
-    ret->is_err = false;
-    ret->val.ok = a / b;
+    kitchen_string_dup(err, "division by zero");
+    return false;
   }
+  *ret = a / b;
+  return true;
 }
 
-void exports_loam_kitchen_api_check(bool ok, kitchen_result_void_string_t *ret) {
-  ret->is_err = !ok;
-  if (!ok) kitchen_string_dup(&ret->val.err, "not ok");   /* freed by cabi_post */
+bool exports_loam_kitchen_api_check(bool ok, kitchen_string_t *err) {
+  if (!ok) kitchen_string_dup(err, "not ok");   /* freed by cabi_post */
+  return ok;
 }
 
 static int nothing_calls;
@@ -178,13 +177,24 @@ void exports_loam_kitchen_api_call_host(kitchen_string_t *msg, kitchen_string_t 
   loam_kitchen_host_own_blob_t merged = loam_kitchen_host_static_blob_merge(
       loam_kitchen_host_borrow_blob(blob), loam_kitchen_host_borrow_blob(blob));
 
+  kitchen_string_t key, missing = {0};
+  kitchen_string_set(&key, "k");
+  uint32_t found = 0, first = 0;
+  bool have = loam_kitchen_host_find(&key, &found, &missing);
+  uint32_t xs[] = {4, 2};
+  kitchen_list_u32_t list = {xs, 2};
+  bool have_first = loam_kitchen_host_first(&list, &first);
+
   char got[64] = "";
   for (size_t i = 0; i < read.len && i < 16; i++)
     snprintf(got + strlen(got), sizeof got - strlen(got), "%s%u", i ? "," : "", read.ptr[i]);
-  sprint(ret, "%d,%d|%.*s|%llu|%llu:%.*s|%g|blob %d size %u read %s merged %d", sum.x, sum.y,
+  sprint(ret, "%d,%d|%.*s|%llu|%llu:%.*s|%g|blob %d size %u read %s merged %d|%s %.*s|%s %u",
+         sum.x, sum.y,
          (int)desc.len, (const char *)desc.ptr, (unsigned long long)s17,
          (unsigned long long)pair.f0, (int)pair.f1.len, (const char *)pair.f1.ptr, half,
-         blob.__handle, size, got, merged.__handle);
+         blob.__handle, size, got, merged.__handle, have ? "found" : "missing",
+         (int)missing.len, (const char *)missing.ptr, have_first ? "first" : "none", first);
+  kitchen_string_free(&missing);
   loam_kitchen_host_blob_drop_own(blob);
   loam_kitchen_host_blob_drop_own(merged);
   kitchen_string_free(&desc);
