@@ -41,19 +41,28 @@ static bool make_dirs(const char *dir, loam_error *err) {
   return true;
 }
 
+/* Writes b's files into dir (created if needed). */
+static bool write_bindings(const loam_bindings *b, const char *dir, loam_error *err) {
+  if (!make_dirs(dir, err)) return false;
+  char *h = NULL, *c = NULL;
+  bool ok = asprintf(&h, "%s/%s.h", dir, b->name) > 0 && asprintf(&c, "%s/%s.c", dir, b->name) > 0;
+  if (!ok) wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
+  ok = ok && write_text(h, b->header, err) && write_text(c, b->source, err);
+  free(h);
+  free(c);
+  return ok;
+}
+
 bool loam_bindgen_to_dir(const char *wit, const char *world, const char *dir,
                          loam_bindings *out, loam_error *err) {
   loam_wit *w = loam_wit_load(wit, err);
   if (!w) return false;
   bool ok = loam_bindgen(w, world, out, err);
   loam_wit_free(w);
-  if (!ok || !make_dirs(dir, err)) return false;
-  char *h = NULL, *c = NULL;
-  ok = asprintf(&h, "%s/%s.h", dir, out->name) > 0 && asprintf(&c, "%s/%s.c", dir, out->name) > 0;
-  ok = ok && write_text(h, out->header, err) && write_text(c, out->source, err);
-  free(h);
-  free(c);
-  if (!ok) loam_bindings_free(out);
+  if (ok && !write_bindings(out, dir, err)) {
+    loam_bindings_free(out);
+    ok = false;
+  }
   return ok;
 }
 
@@ -144,11 +153,9 @@ static bool compile(const loam_build_opts *o, const char *bdir, const char *name
   return ok;
 }
 
-static bool embed_wit(const loam_build_opts *o, const char *world, loam_error *err) {
-  loam_wit *w = loam_wit_load(o->wit, err);
-  if (!w) return false;
+static bool embed_wit(const loam_build_opts *o, const loam_wit *w, const char *world,
+                      loam_error *err) {
   char *text = loam_wit_print(w, world, err);
-  loam_wit_free(w);
   if (!text) return false;
   char *body = NULL;
   bool ok = asprintf(&body, "// loam:world %s\n%s", world, text) > 0;
@@ -159,35 +166,37 @@ static bool embed_wit(const loam_build_opts *o, const char *world, loam_error *e
   return ok;
 }
 
+/* The steps, once the WIT is resolved and the world known. */
+static bool build_world(const loam_build_opts *o, const loam_wit *w, const char *world,
+                        const char *bdir, loam_error *err) {
+  loam_bindings b;
+  if (o->progress) fprintf(o->progress, "loam build: bindings for world %s -> %s/\n", world, bdir);
+  if (!loam_bindgen(w, world, &b, err)) return false;
+  bool ok = write_bindings(&b, bdir, err);
+  if (ok && o->progress)
+    fprintf(o->progress, "loam build: compiling %zu source(s) -> %s\n", o->nsources, o->out);
+  ok = ok && compile(o, bdir, b.name, err);
+  if (ok && o->progress)
+    fprintf(o->progress, "loam build: embedding the WIT of world %s (custom section %s)\n", world,
+            LOAM_WIT_SECTION);
+  ok = ok && embed_wit(o, w, world, err);
+  loam_bindings_free(&b);
+  return ok;
+}
+
 bool loam_build(const loam_build_opts *o, loam_error *err) {
   char *bdir = o->bindings ? strdup(o->bindings) : NULL;
-  if (!bdir) {
+  if (!o->bindings) {
     char *d = dir_of(o->out);
     if (d && asprintf(&bdir, "%s/bindings", d) < 0) bdir = NULL;
     free(d);
   }
   if (!bdir) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
-  loam_bindings b;
-  if (o->progress) fprintf(o->progress, "loam build: bindings for %s -> %s/\n",
-                           o->world ? o->world : "the world", bdir);
-  bool ok = loam_bindgen_to_dir(o->wit, o->world, bdir, &b, err);
-  if (ok) {
-    char *world = NULL;
-    /* The WIT name of the world: the one asked for, or the only one. */
-    loam_wit *w = loam_wit_load(o->wit, err);
-    const loam_wit_world *wd = w ? loam_bindgen_world(w, o->world, err) : NULL;
-    world = wd ? strdup(wd->name) : NULL;
-    loam_wit_free(w);
-    ok = world != NULL;
-    if (ok && o->progress) fprintf(o->progress, "loam build: compiling %zu source(s) -> %s\n",
-                                   o->nsources, o->out);
-    ok = ok && compile(o, bdir, b.name, err);
-    if (ok && o->progress) fprintf(o->progress, "loam build: embedding WIT of world %s (%s)\n",
-                                   world, LOAM_WIT_SECTION);
-    ok = ok && embed_wit(o, world, err);
-    free(world);
-    loam_bindings_free(&b);
-  }
+  bool ok = false;
+  loam_wit *w = loam_wit_load(o->wit, err);
+  const loam_wit_world *wd = w ? loam_bindgen_world(w, o->world, err) : NULL;
+  if (wd) ok = build_world(o, w, wd->name, bdir, err);
+  loam_wit_free(w);
   free(bdir);
   return ok;
 }
