@@ -204,6 +204,64 @@ static void run_snapshots(const char *base) {
   loam_ds_close(ds);
 }
 
+typedef struct reader {
+  loam_ds *ds;
+  int64_t worker;
+  int n;
+} reader;
+
+static bool count_fn(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
+  (void)index; (void)kind; (void)p; (void)len;
+  (*(int *)ud)++;
+  return true;
+}
+
+static void *reader_main(void *arg) {
+  reader *r = arg;
+  loam_error err;
+  for (int i = 0; i < r->n; i++) {
+    int got = 0;
+    uint64_t len;
+    if (!loam_ds_oplog_read(r->ds, r->worker, (uint64_t)(i % 90) + 1, 10, count_fn, &got, &err) ||
+        !loam_ds_oplog_length(r->ds, r->worker, &len, &err))
+      exit(1);
+  }
+  return NULL;
+}
+
+/* Reads from 4 threads (an oplog range of 10 entries + the oplog length)
+ * with 1 and with 4 read connections: what the reader pool buys. */
+static void run_reads(const char *base, uint32_t conns) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/reads-%u", base, conns);
+  loam_error err;
+  loam_ds_options opt = {.read_connections = conns, .no_fsync = true};
+  loam_ds *ds = loam_ds_open(dir, &opt, &err);
+  if (!ds) exit(1);
+  loam_ds_worker w = {.template_name = "bench", .name = "r"};
+  int64_t id;
+  if (!loam_ds_worker_create(ds, &w, &id, NULL, &err)) exit(1);
+  loam_buf a = {0}, b = {0};
+  uint64_t idx;
+  for (int i = 0; i < 100; i++) {
+    encode_pair(0, (uint64_t)i, &a, &b);
+    loam_ds_append(ds, id, LOAM_OPLOG_INVOKE_START, a.data, a.len, &idx, &err);
+  }
+  loam_buf_free(&a);
+  loam_buf_free(&b);
+  loam_ds_flush(ds, &err);
+  enum { THREADS = 4, N = 20000 };
+  pthread_t th[THREADS];
+  reader r = {ds, id, N};
+  double t0 = now_s();
+  for (int i = 0; i < THREADS; i++) pthread_create(&th[i], NULL, reader_main, &r);
+  for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
+  double secs = now_s() - t0;
+  printf("reads     4 threads, %u read connection%s: %8.0f reads/s (10-entry range + length)\n",
+         conns, conns == 1 ? " " : "s", THREADS * N / secs);
+  loam_ds_close(ds);
+}
+
 int main(int argc, char **argv) {
   double seconds = argc > 1 ? atof(argv[1]) : 2.0;
   int workers = argc > 2 ? atoi(argv[2]) : 100;
@@ -215,6 +273,8 @@ int main(int argc, char **argv) {
   run_appends(base, true, workers, seconds);
   run_appends(base, false, 1, seconds / 2);
   run_snapshots(base);
+  run_reads(base, 1);
+  run_reads(base, 4);
   rm_tree(base);
   return 0;
 }
