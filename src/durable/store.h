@@ -28,7 +28,11 @@
  * WAL mode, i.e. fsync'd before any waiter is woken. With
  * loam_ds_options.no_fsync the store uses synchronous=NORMAL: a committed
  * batch survives a crash of the process (SIGKILL) but the most recent ones may
- * be lost if the machine loses power or the OS crashes.
+ * be lost if the machine loses power or the OS crashes. WAL checkpoints
+ * (copying the WAL into the database file) run on a background thread with
+ * its own connection whenever the WAL passes ~1000 pages, never inside a
+ * commit. SQLite has one writer: a direct write (e.g. a large first snapshot)
+ * holds up group commits while it runs; incremental snapshots are small.
  *
  * Memory: every string/array/byte buffer handed OUT (get/list/read results)
  * is malloc'd and owned by the caller: free it with the matching *_clear /
@@ -80,7 +84,8 @@ typedef uint64_t loam_ds_ticket;   /* 0 = failed to queue (err says why) */
  * payload (normally loam_oplog_encode's bytes; the store does not look inside).
  * The store assigns the next dense index (1, 2, 3, ... per worker, in call
  * order) and returns it in *index_out. The entry is visible to reads and
- * durable once the ticket is. */
+ * durable once the ticket is. The store does not check that the worker
+ * exists (an append for a deleted worker is stored and never read). */
 loam_ds_ticket loam_ds_append(loam_ds *ds, int64_t worker, int kind,
                               const uint8_t *payload, size_t len,
                               uint64_t *index_out, loam_error *err);
@@ -120,11 +125,14 @@ bool loam_ds_oplog_read(loam_ds *ds, int64_t worker, uint64_t from,
 bool loam_ds_oplog_length(loam_ds *ds, int64_t worker, uint64_t *len,
                           loam_error *err);
 
-/* The highest committed index of an entry of `kind` (0 when none). */
+/* The highest committed index of an entry of `kind` (0 when none). Scans
+ * the worker's oplog (no index on kind): for occasional use; the snapshot's
+ * own oplog_index is the fast way to find where recovery starts. */
 bool loam_ds_oplog_last_of_kind(loam_ds *ds, int64_t worker, int kind,
                                 uint64_t *index, loam_error *err);
 
-/* Total payload bytes of `worker`'s committed oplog (for metrics/policies). */
+/* Total payload bytes of `worker`'s committed oplog (for metrics/policies).
+ * Scans the oplog too: keep a running count in the executor for hot paths. */
 bool loam_ds_oplog_bytes(loam_ds *ds, int64_t worker, uint64_t *bytes,
                          loam_error *err);
 
