@@ -9,7 +9,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "ds_fixture.h"
 
@@ -523,6 +526,69 @@ static void test_incremental_snapshots(void **state) {
   ds_fx_rmdir(dir);
 }
 
+/* In a child whose files may not grow past a limit, commits start failing:
+ * the waiter learns it (LOAM_ERR_LIMIT), callbacks are told, later writes
+ * are refused, close does not hang, and the data committed before is intact. */
+static int failing_child(const char *dir) {
+  signal(SIGXFSZ, SIG_IGN);   /* get EFBIG from write() instead of a signal */
+  loam_error err;
+  loam_ds *ds = loam_ds_open(dir, NULL, &err);
+  if (!ds) return 10;
+  loam_ds_worker w = {.template_name = "t", .name = "full"};
+  int64_t id;
+  if (!loam_ds_worker_create(ds, &w, &id, NULL, &err)) return 11;
+  uint8_t payload[2000] = {7};
+  uint64_t idx;
+  loam_ds_ticket t = loam_ds_append(ds, id, LOAM_OPLOG_LOG, payload, 10, &idx, &err);
+  if (!t || !loam_ds_wait(ds, t, &err)) return 12;
+  struct rlimit rl = {1 << 20, 1 << 20};   /* 1 MiB per file from now on */
+  if (setrlimit(RLIMIT_FSIZE, &rl) != 0) return 13;
+  bool failed = false;
+  for (int i = 0; i < 20000 && !failed; i++) {
+    t = loam_ds_append(ds, id, LOAM_OPLOG_LOG, payload, sizeof payload, &idx, &err);
+    if (!t) { failed = true; break; }
+    if (i % 50 == 49 && !loam_ds_wait(ds, t, &err)) failed = true;
+  }
+  if (!failed) return 14;
+  if (err.code != LOAM_ERR_LIMIT || !strstr(err.message, "store:")) return 15;
+  cb_calls = 0;
+  cb_ok = true;
+  if (!loam_ds_on_durable(ds, t, on_durable, NULL) || cb_calls != 1 || cb_ok) return 16;
+  if (loam_ds_append(ds, id, LOAM_OPLOG_LOG, payload, 1, &idx, &err)) return 17;
+  if (loam_ds_flush(ds, &err)) return 18;
+  loam_ds_close(ds);
+  rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+  setrlimit(RLIMIT_FSIZE, &rl);   /* may fail to raise: reopen checks below */
+  return 0;
+}
+
+static void test_commit_failure(void **state) {
+  (void)state;
+  char *dir = ds_fx_dir();
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) _exit(failing_child(dir));
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  /* the store opens, and what was committed before the failure is there */
+  loam_error err;
+  loam_ds *ds = open_ok(dir);
+  loam_ds_worker w;
+  DS_OK(loam_ds_worker_find(ds, "t", "full", &w, &err));
+  uint64_t len;
+  DS_OK(loam_ds_oplog_length(ds, w.id, &len, &err));
+  assert_true(len >= 1);
+  collect c = {.stop_after = 1};
+  DS_OK(loam_ds_oplog_read(ds, w.id, 1, 1, collect_fn, &c, &err));
+  assert_int_equal(c.n, 1);
+  printf("commit failure: %llu entries committed before the limit\n", (unsigned long long)len);
+  loam_ds_worker_clear(&w);
+  loam_ds_close(ds);
+  ds_fx_rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_lock_schema),
@@ -531,6 +597,7 @@ int main(void) {
       cmocka_unit_test(test_oplog_and_keys),
       cmocka_unit_test(test_callbacks_and_close_flushes),
       cmocka_unit_test(test_incremental_snapshots),
+      cmocka_unit_test(test_commit_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
