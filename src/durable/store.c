@@ -141,6 +141,7 @@ loam_ds *loam_ds_open(const char *dir, const loam_ds_options *opt,
   if (opt) ds->opt = *opt;
   if (!ds->opt.max_batch) ds->opt.max_batch = 8192;
   if (!ds->opt.read_connections) ds->opt.read_connections = 4;
+  if (!ds->opt.hash_cache_bytes) ds->opt.hash_cache_bytes = 16u << 20;
   pthread_mutex_init(&ds->mu, NULL);
   pthread_mutex_init(&ds->snap_mu, NULL);
   pthread_cond_init(&ds->work, NULL);

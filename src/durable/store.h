@@ -60,6 +60,10 @@ typedef struct loam_ds_options {
   bool no_fsync;             /* trade durability for latency, see above */
   uint32_t max_batch;        /* ops per commit transaction; 0 = 8192 */
   uint32_t read_connections; /* 0 = 4 */
+  uint64_t hash_cache_bytes; /* memory for cached snapshot page hashes (16 B
+                                per page, all workers); 0 = 16 MiB. Beyond
+                                it, entries are dropped and re-read from the
+                                store on that worker's next snapshot. */
 } loam_ds_options;
 
 /* Opens (creating it and the database as needed) the data directory `dir`;

@@ -41,6 +41,8 @@ struct loam_ds {
 
   pthread_mutex_t snap_mu;     /* guards `hashes` (the map, not an entry) */
   ds_map hashes;               /* worker -> (ds_hashes *) */
+  uint64_t hash_bytes;         /* memory held by `hashes` entries */
+  size_t hash_cursor;          /* where eviction looks next */
 
   pthread_t committer;
   bool committer_started;

@@ -62,10 +62,17 @@ static void page_hash(const uint8_t *p, size_t n, uint8_t out[16]) {
 
 /* ---- the per-worker hash cache ----------------------------------------------- */
 
+/* The cache is bounded (loam_ds_options.hash_cache_bytes): 10,000 suspended
+ * workers with 1 MiB memories would otherwise hold 40 MiB of hashes. An
+ * evicted entry costs one read of the hash column on that worker's next
+ * snapshot, nothing else. */
+static uint64_t entry_bytes(const ds_hashes *h) { return sizeof *h + h->count * 16; }
+
 static ds_hashes *cache_take(loam_ds *ds, int64_t worker) {
   uint64_t v = 0;
   pthread_mutex_lock(&ds->snap_mu);
   bool had = ds_map_remove(&ds->hashes, worker, &v);
+  if (had) ds->hash_bytes -= entry_bytes((ds_hashes *)(uintptr_t)v);
   pthread_mutex_unlock(&ds->snap_mu);
   return had ? (ds_hashes *)(uintptr_t)v : NULL;
 }
@@ -76,11 +83,33 @@ static void hashes_free(ds_hashes *h) {
   free(h);
 }
 
+/* Evicts entries until `need` more bytes fit. Any victim is correct, so a
+ * cursor going round the table is enough. snap_mu held. */
+static void cache_evict(loam_ds *ds, uint64_t need) {
+  ds_map *m = &ds->hashes;
+  while (m->count && ds->hash_bytes + need > ds->opt.hash_cache_bytes) {
+    size_t i = ds->hash_cursor & (m->cap - 1);
+    while (!m->keys[i]) i = (i + 1) & (m->cap - 1);
+    ds->hash_cursor = i + 1;
+    uint64_t v = 0;
+    ds_map_remove(m, m->keys[i], &v);
+    ds_hashes *h = (ds_hashes *)(uintptr_t)v;
+    ds->hash_bytes -= entry_bytes(h);
+    hashes_free(h);
+  }
+}
+
 static void cache_put(loam_ds *ds, int64_t worker, ds_hashes *h) {
   pthread_mutex_lock(&ds->snap_mu);
   uint64_t old = 0;
-  if (ds_map_remove(&ds->hashes, worker, &old)) hashes_free((ds_hashes *)(uintptr_t)old);
-  bool ok = ds_map_put(&ds->hashes, worker, (uint64_t)(uintptr_t)h);
+  if (ds_map_remove(&ds->hashes, worker, &old)) {
+    ds->hash_bytes -= entry_bytes((ds_hashes *)(uintptr_t)old);
+    hashes_free((ds_hashes *)(uintptr_t)old);
+  }
+  bool ok = entry_bytes(h) <= ds->opt.hash_cache_bytes;
+  if (ok) cache_evict(ds, entry_bytes(h));
+  ok = ok && ds_map_put(&ds->hashes, worker, (uint64_t)(uintptr_t)h);
+  if (ok) ds->hash_bytes += entry_bytes(h);
   pthread_mutex_unlock(&ds->snap_mu);
   if (!ok) hashes_free(h);   /* no cache: the next write reloads from the store */
 }

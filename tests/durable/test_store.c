@@ -526,6 +526,43 @@ static void test_incremental_snapshots(void **state) {
   ds_fx_rmdir(dir);
 }
 
+/* With a hash cache too small for all workers, entries are evicted and
+ * re-read from the store: snapshots stay incremental and correct. */
+static void test_hash_cache_eviction(void **state) {
+  (void)state;
+  char *dir = ds_fx_dir();
+  loam_error err;
+  /* one worker's 64 pages of hashes (~1 KiB) fit, three do not */
+  loam_ds_options opt = {.hash_cache_bytes = 2500};
+  loam_ds *ds = loam_ds_open(dir, &opt, &err);
+  assert_non_null(ds);
+  enum { W = 6, PAGES = 64 };
+  int64_t ids[W];
+  uint8_t *mem[W];
+  for (int w = 0; w < W; w++) {
+    char name[8];
+    snprintf(name, sizeof name, "e%d", w);
+    ids[w] = mk_worker(ds, "t", name);
+    mem[w] = calloc(PAGES, PAGE);
+    for (int p = 0; p < PAGES; p += 2) fill_page(mem[w], (size_t)p, (uint8_t)(w + p));
+  }
+  loam_ds_snapshot_stats st;
+  for (int round = 0; round < 4; round++) {
+    for (int w = 0; w < W; w++) {
+      if (round) mem[w][(size_t)(round * 5 % PAGES) * PAGE + 3] ^= 0x5a;
+      DS_OK(loam_ds_snapshot_write(ds, ids[w], (uint64_t)round + 1, mem[w], PAGES * PAGE,
+                                   NULL, 0, &st, &err));
+      assert_int_equal(st.pages_written, round ? 1 : PAGES / 2);
+    }
+  }
+  for (int w = 0; w < W; w++) {
+    check_restore(ds, ids[w], mem[w], PAGES * PAGE, 4, NULL);
+    free(mem[w]);
+  }
+  loam_ds_close(ds);
+  ds_fx_rmdir(dir);
+}
+
 /* In a child whose files may not grow past a limit, commits start failing:
  * the waiter learns it (LOAM_ERR_LIMIT), callbacks are told, later writes
  * are refused, close does not hang, and the data committed before is intact. */
@@ -597,6 +634,7 @@ int main(void) {
       cmocka_unit_test(test_oplog_and_keys),
       cmocka_unit_test(test_callbacks_and_close_flushes),
       cmocka_unit_test(test_incremental_snapshots),
+      cmocka_unit_test(test_hash_cache_eviction),
       cmocka_unit_test(test_commit_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
