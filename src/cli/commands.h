@@ -14,5 +14,8 @@ int loam_cmd_build(int argc, char **argv);    /* build.c: build a C guest */
 int loam_cmd_inspect(int argc, char **argv);  /* inspect.c: a module's WIT, imports, exports */
 int loam_cmd_new(int argc, char **argv);      /* new.c: a guest project from an example */
 int loam_cmd_list_examples(int argc, char **argv);  /* new.c */
+int loam_cmd_server(int argc, char **argv);    /* server.c: the REST API server */
+int loam_cmd_template(int argc, char **argv);  /* template.c: templates on a server */
+int loam_cmd_worker(int argc, char **argv);    /* worker.c: workers on a server */
 
 #endif

@@ -20,6 +20,11 @@ static const command commands[] = {
     {"inspect", loam_cmd_inspect, "inspect FILE.wasm"},
     {"new", loam_cmd_new, "new --example NAME DIR"},
     {"list-examples", loam_cmd_list_examples, "list-examples"},
+    {"server", loam_cmd_server,
+     "server [--data DIR] [--listen 127.0.0.1:9881] [--workers N] [--token-file F] [--max-body BYTES]"},
+    {"template", loam_cmd_template, "template add NAME FILE.wasm | list | get NAME   [--url U] [--json]"},
+    {"worker", loam_cmd_worker,
+     "worker add|get|list|delete|interrupt|resume|oplog|invoke|invoke-and-await|connect ...   (loam worker --help)"},
 };
 
 static void usage(FILE *out) {
