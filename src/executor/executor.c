@@ -486,9 +486,8 @@ static loam_status outcome(ex_invocation *inv, loam_invoke_result *out, loam_err
 
 /* Waits for inv's acknowledged outcome (or an interrupt); drops the
  * caller's reference. [mu] held. */
-static loam_status await(struct loam_executor *ex, ex_invocation *inv,
+static loam_status await(struct loam_executor *ex, ex_invocation *inv, uint32_t gen,
                          loam_invoke_result *out, loam_error *err) {
-  uint32_t gen = inv->interrupts;
   while (!inv->acked && inv->interrupts == gen && !ex->closing)
     pthread_cond_wait(&inv->cv, &ex->mu);
   loam_status st;
@@ -560,6 +559,18 @@ static bool prepare(ex_worker *w, const char *function, loam_value *const *param
   return true;
 }
 
+/* An awaiting caller runs its worker's queue on its own thread when no one
+ * else owns the worker: one hand-off less per invocation (the pool runs
+ * queues nobody is waiting on). [mu] held. */
+static void run_inline(struct loam_executor *ex, ex_worker *w) {
+  if (w->busy || w->in_runq || !w->qhead || ex->closing) return;
+  w->busy = true;
+  pthread_mutex_unlock(&ex->mu);
+  ex_run_queue(ex, w);
+  pthread_mutex_lock(&ex->mu);
+  ex_release(ex, w);
+}
+
 /* Enqueues a new invocation (state LOOKUP placeholder) for running.
  * `accept`: write ENQUEUED first and return its ticket. [mu] held. */
 static loam_ds_ticket start(struct loam_executor *ex, ex_worker *w, ex_invocation *inv,
@@ -588,7 +599,7 @@ static loam_ds_ticket start(struct loam_executor *ex, ex_worker *w, ex_invocatio
     if (!t) return 0;
   }
   ex_enqueue(w, inv, false);
-  ex_schedule(ex, w);
+  if (accept || w->busy) ex_schedule(ex, w);
   return t;
 }
 
@@ -628,7 +639,7 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
       pthread_mutex_unlock(&ex->mu);
       return LOAM_OK;
     }
-    loam_status st = await(ex, inv, out, err);
+    loam_status st = await(ex, inv, inv->interrupts, out, err);
     pthread_mutex_unlock(&ex->mu);
     return st;
   }
@@ -687,7 +698,9 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
     if (st == LOAM_OK && t > 1 && !loam_ds_wait(ex->ds, t, err)) st = err->code;
     return st;
   }
-  loam_status st = await(ex, inv, out, err);
+  uint32_t gen = inv->interrupts; /* an interrupt during run_inline counts */
+  run_inline(ex, w);
+  loam_status st = await(ex, inv, gen, out, err);
   pthread_mutex_unlock(&ex->mu);
   return st;
 }

@@ -83,10 +83,9 @@ static loam_ds_ticket append_start(struct loam_executor *ex, ex_worker *w,
   e.u.invoke.function = (char *)inv->fn->name;
   e.u.invoke.key = inv->key;
   e.u.invoke.params = (loam_oplog_bytes){inv->params_bin.data, inv->params_bin.len};
-  uint64_t idx = 0;
-  loam_ds_ticket t = ex_append(ex, w, w->rt, &e, &idx, err);
-  if (t) t = loam_ds_key_put(ex->ds, w->id, inv->key, idx, LOAM_DS_KEY_PENDING, NULL, 0, err);
-  return t;
+  /* No PENDING key row here: recovery finds a started invocation in the
+   * oplog before anything runs, and a retried key meets it in flight. */
+  return ex_append(ex, w, w->rt, &e, NULL, err);
 }
 
 /* Writes the end entry and the key's final state; returns the ticket. */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 void ex_fail(loam_error *err, loam_status code, const char *fmt, ...) {
   if (!err) return;
@@ -52,20 +54,31 @@ void ex_functype_text(const loam_functype *ft, char *buf, size_t cap) {
   buf[n] = '\0';
 }
 
-/* 128 random bits as a UUID-like string; the clock and a counter stand in
- * when the kernel's generator is unavailable. */
+/* splitmix64: the key generator's mixing step. */
+static uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* 128 bits as a UUID-like string: a per-process random seed (read once from
+ * the kernel) mixed with a counter, so keys never repeat within a process
+ * and collide across processes only by chance. */
 void ex_new_key(char out[72]) {
-  static _Atomic uint64_t counter;
-  uint64_t r[2] = {0, 0};
-  FILE *f = fopen("/dev/urandom", "rb");
-  if (!f || fread(r, sizeof r, 1, f) != 1) {
-    r[0] = ex_now_ns();
-    r[1] = ++counter;
+  static _Atomic uint64_t seed, counter;
+  if (!seed) {
+    uint64_t s = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&s, sizeof s, 1, f) != 1) s = ex_now_ns() ^ ((uint64_t)getpid() << 32);
+    if (f) fclose(f);
+    uint64_t zero = 0;
+    atomic_compare_exchange_strong(&seed, &zero, s | 1);
   }
-  if (f) fclose(f);
-  snprintf(out, 72, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(r[0] >> 32),
-           (unsigned)(r[0] >> 16) & 0xffff, (unsigned)r[0] & 0xffff,
-           (unsigned)(r[1] >> 48), (unsigned long long)(r[1] & 0xffffffffffffull));
+  uint64_t c = atomic_fetch_add(&counter, 1);
+  uint64_t r0 = mix(seed + c), r1 = mix(r0 ^ seed ^ ex_now_ns());
+  snprintf(out, 72, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(r0 >> 32),
+           (unsigned)(r0 >> 16) & 0xffff, (unsigned)r0 & 0xffff, (unsigned)(r1 >> 48),
+           (unsigned long long)(r1 & 0xffffffffffffull));
 }
 
 loam_ds_ticket ex_append(struct loam_executor *ex, ex_worker *w, ex_runtime *rt,
