@@ -18,6 +18,7 @@ const char *const wasm_op_names[WASM_OP_COUNT] = {
 void wasm_code_free(wasm_code *c) {
   if (!c) return;
   free(c->cells);
+  free(c->rcells);
   free(c);
 }
 
@@ -25,10 +26,6 @@ void wasm_code_dump(const wasm_code *c, void *stream) {
   FILE *out = stream;
   fprintf(out, "func %u: params %u locals %u results %u max_height %u\n",
           c->func_index, c->nparams, c->nlocals, c->nresults, c->max_height);
-  if (c->threaded) {
-    fprintf(out, "  (threaded: listing unavailable)\n");
-    return;
-  }
   for (uint32_t pc = 0; pc < c->ncells;) {
     const wasm_cell *at = &c->cells[pc];
     uint32_t len = wasm_op_length(at);

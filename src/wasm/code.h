@@ -5,9 +5,10 @@
  *
  * Model. A function's code is an array of 64-bit cells. Each instruction is
  * one op cell followed by its immediates (one cell each). The translator
- * writes the op number (enum wasm_op) in `u64`; wasm_code_thread() (interp.c)
- * later replaces it with the address of the interpreter's handler (`label`)
- * for computed-goto dispatch.
+ * writes the op number (enum wasm_op) in `u64`. This stack code is not run
+ * as is: on a function's first call lower.c turns it into register code
+ * (lower.h; stack positions become frame slots) in `rcells`, whose op cells
+ * hold handler addresses for computed-goto dispatch.
  *
  * Values live in 64-bit slots on one value stack per store: i32/f32 in the
  * low 32 bits (the upper bits are unspecified), i64/f64 whole, references as
@@ -45,6 +46,7 @@ typedef union wasm_cell {
   uint64_t u64;       /* op number before threading; i64/f64 constants;
                          memory offsets; adjustment cells */
   uint32_t u32;       /* indices, targets, i32/f32 constants */
+  uint32_t f[2];      /* two 32-bit operand fields (register code, lower.h) */
 } wasm_cell;
 
 /* X(NAME, number of immediate cells). Immediates, when present:
@@ -162,7 +164,11 @@ typedef struct wasm_code {
   uint32_t nparams, nlocals, nresults;  /* nlocals excludes params */
   uint32_t max_height;      /* deepest operand stack, in slots */
   uint32_t func_index;      /* in the module's function index space */
-  bool threaded;            /* ops hold labels (wasm_code_thread ran) */
+  bool threaded;            /* rcells is ready (lowered on first call) */
+  /* The register code the interpreter runs (lower.h), made from `cells`
+   * on the function's first call; owned. */
+  wasm_cell *rcells;
+  uint32_t nrcells;
 } wasm_code;
 
 /* Cells one instruction occupies, op cell included, given its first cell
@@ -174,10 +180,10 @@ void wasm_code_free(wasm_code *c);
 /* Prints a readable listing (op names, immediates) for debugging. */
 void wasm_code_dump(const wasm_code *c, void *FILE_stream);
 
-/* interp.c: rewrites op numbers into handler addresses. Idempotent. It also
- * turns branch target cells into cell pointers and may give the first op of
- * a common sequence a fused (super-instruction) handler, so threaded code is
- * for the interpreter only. Thread-safe; api.c threads at module load. */
+/* interp.c: kept for callers that prepare code ahead of time. The register
+ * code needs the calling instance's function types, so the interpreter
+ * lowers each function on its first call instead (thread-safe, once); this
+ * does nothing and leaves `cells` untouched. */
 void wasm_code_thread(wasm_code *c);
 
 static inline uint32_t wasm_op_length(const wasm_cell *at) {

@@ -103,6 +103,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
+  for (int i = 0; i < NFUNCS; i++) free(W.codes[i].rcells);
   loam_store_free(W.store);
   tfree_all();
   return 0;
@@ -141,6 +142,7 @@ static loam_func *def(uint32_t idx, const char *name, const char *sig,
                       uint32_t nlocals, const uint64_t *cells, size_t n) {
   const wasm_functype *ft = &W.types[type_of(sig)];
   wasm_code *c = &W.codes[idx];
+  free(c->rcells);  /* lowered on a previous definition's first call */
   *c = (wasm_code){0};
   c->cells = talloc(n * sizeof(wasm_cell));
   for (size_t i = 0; i < n; i++) c->cells[i].u64 = cells[i];
@@ -574,10 +576,10 @@ static void test_branches(void **state) {
   assert_int_equal(call(2, &r, 1, GARBAGE), LOAM_OK);
   assert_int_equal((uint32_t)r, 2);
   DEF(3, "br_if", "i:i", 0,
-      O(I32_CONST), 9, O(LOCAL_GET), 0, /* 4 */ O(BR_IF), 7, O(DROP),
-      /* 7 */ O(RETURN));
+      O(I32_CONST), 9, O(LOCAL_GET), 0, /* 4 */ O(BR_IF), 9, O(DROP),
+      O(I32_CONST), 0, /* 9 */ O(RETURN));
   assert_int_equal(call(3, &r, 1, 0), LOAM_OK);
-  assert_int_equal((uint32_t)r, 0);  /* the 9 was dropped: param 0 is on top */
+  assert_int_equal((uint32_t)r, 0);  /* the 9 was dropped */
   assert_int_equal(call(3, &r, 1, 1), LOAM_OK);
   assert_int_equal((uint32_t)r, 9);
   /* br_table with a default */
@@ -1057,6 +1059,66 @@ static void test_fused_branch_into(void **state) {
   assert_true(r == 0xffffffffffff8000ull);
 }
 
+/* Shapes the lowering to register code (lower.c) treats specially: pending
+ * local.get/const operands, retargeted results, fused compare+branch. */
+static void test_lowering(void **state) {
+  (void)state;
+  uint64_t r;
+  /* a pending local.get 0 must keep the old value across local.set 0 */
+  DEF(0, "pending", "i:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 0, O(I32_CONST), 1,
+      O(I32_ADD), O(LOCAL_SET), 0, O(LOCAL_GET), 0, O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)r, 11);
+  /* the mul writes local 1 directly (tee), which is then read twice */
+  DEF(0, "tee", "i:i", 1, O(LOCAL_GET), 0, O(I32_CONST), 3, O(I32_MUL),
+      O(LOCAL_TEE), 1, O(LOCAL_GET), 1, O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 5), LOAM_OK);
+  assert_int_equal((uint32_t)r, 30);
+  /* constants on either side of non-commutative and 64-bit ops */
+  DEF(0, "ksub", "i:i", 0, O(I32_CONST), 10, O(LOCAL_GET), 0, O(I32_SUB), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 3), LOAM_OK);
+  assert_int_equal((uint32_t)r, 7);
+  DEF(0, "k64", "I:I", 0, O(I64_CONST), 0x123456789ull, O(LOCAL_GET), 0,
+      O(I64_ADD), O(I64_CONST), 0xf00000000ull, O(I64_XOR), O(RETURN));
+  assert_true(call(0, &r, 1, 1) == LOAM_OK && r == (0x12345678aull ^ 0xf00000000ull));
+  DEF(0, "kshift", "i:i", 0, O(I32_CONST), 1, O(LOCAL_GET), 0, O(I32_SHL), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 33), LOAM_OK);
+  assert_int_equal((uint32_t)r, 2);
+  /* a summing loop: lt_s + br_if fused, add retargeted into locals */
+  DEF(0, "loop", "i:i", 2, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 2, O(LOCAL_GET), 1,
+      O(I32_ADD), O(LOCAL_SET), 2, O(LOCAL_GET), 1, O(I32_CONST), 1, O(I32_ADD),
+      O(LOCAL_TEE), 1, O(LOCAL_GET), 0, O(I32_LT_S), O(BR_IF), 0, O(LOCAL_GET), 2,
+      O(RETURN));
+  assert_int_equal(call(0, &r, 1, 10), LOAM_OK);
+  assert_int_equal((uint32_t)r, 45);
+  /* eqz + br_unless (an `if`), both ways */
+  DEF(0, "eqz_if", "i:i", 0, O(LOCAL_GET), 0, O(I32_EQZ), /* 3 */ O(BR_UNLESS), 9,
+      O(I32_CONST), 1, O(BR), 11, /* 9 */ O(I32_CONST), 2, /* 11 */ O(RETURN));
+  assert_int_equal(call(0, &r, 1, GARBAGE), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call(0, &r, 1, 3), LOAM_OK);
+  assert_int_equal((uint32_t)r, 2);
+  /* a constant condition, and select over constants */
+  DEF(0, "kcond", ":i", 0, O(I32_CONST), 4, O(I32_CONST), 1, /* 4 */ O(BR_IF), 9,
+      O(DROP), O(I32_CONST), 5, /* 9 */ O(RETURN));
+  assert_int_equal(call(0, &r, 0), LOAM_OK);
+  assert_int_equal((uint32_t)r, 4);
+  DEF(0, "kselect", "i:i", 0, O(I32_CONST), 7, O(I32_CONST), 8, O(LOCAL_GET), 0,
+      O(SELECT), O(RETURN));
+  assert_int_equal(call(0, &r, 1, GARBAGE | 1), LOAM_OK);
+  assert_int_equal((uint32_t)r, 7);
+  assert_int_equal(call(0, &r, 1, GARBAGE), LOAM_OK);
+  assert_int_equal((uint32_t)r, 8);
+  /* a float compare fused with br_unless keeps NaN semantics */
+  DEF(0, "fcmp", "FF:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(F64_LT),
+      /* 5 */ O(BR_UNLESS), 11, O(I32_CONST), 1, O(BR), 13, /* 11 */ O(I32_CONST), 0,
+      /* 13 */ O(RETURN));
+  assert_int_equal(call(0, &r, 2, f64b(1.0), f64b(2.0)), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call(0, &r, 2, f64b(NAN), f64b(2.0)), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0);
+}
+
 /* Float arithmetic and compares in their fused shapes, NaNs included. */
 static void test_fused_float(void **state) {
   (void)state;
@@ -1332,7 +1394,7 @@ int main(void) {
     T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
     T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
     T(test_fused_memory_ops), T(test_host_recursion_small_stack),
-    T(test_fused_address_forms),
+    T(test_fused_address_forms), T(test_lowering),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,705 @@
+/*
+ * lower.c — turns one function's stack code (code.h) into the register code
+ * of lower.h, in one forward pass after a pass that marks branch targets.
+ *
+ * The pass tracks the operand stack as pending entries: a value already in
+ * its stack slot (STK), a value sitting in another slot (REG: a local after
+ * local.get/tee) or a constant (K). Operators read their operands straight
+ * from those slots or as immediates, so local.get and const emit nothing.
+ * Entries are materialised into their own stack slots only where the stack
+ * must be in place: before every branch, at every branch target, for call
+ * arguments and for the rare "windowed" ops. Between those points the code
+ * is straight-line, so the pending state is the same on every path.
+ *
+ * Peepholes on the last emitted instruction (only when no label lies in
+ * between): local.set/tee retarget the result slot of the op that computed
+ * the value, and br_if/if fuse with the compare (or i32.eqz) that computed
+ * the condition.
+ *
+ * Branches to the function's final RETURN become returns in place, so the
+ * final RETURN never has to accept more than one stack height.
+ */
+#include "lower.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+enum { E_STK, E_REG, E_K };
+typedef struct entry { uint8_t kind; uint64_t v; } entry;
+
+/* A branch offset to fill in: field `k` of the instruction at `base`,
+ * pointing at stack-code cell `target`. */
+typedef struct fixup { uint32_t base, k, target; } fixup;
+
+typedef struct lw {
+  const wasm_code *c;
+  const loam_instance *inst;
+  const void *const *labels;
+  wasm_cell *out;  uint32_t n, cap;
+  entry *st;       uint32_t h, cap_st;
+  fixup *fix;      uint32_t nfix, cap_fix;
+  uint8_t *is_target;
+  uint32_t *map, *th;  /* per stack-code cell: register cell, stack height */
+  uint32_t nbase;      /* first stack slot: nparams + nlocals */
+  bool live, oom;
+  /* The last instruction, while its result slot may still be retargeted
+   * or the instruction fused with a branch (last_dst == NONE otherwise). */
+  uint32_t last_start, last_op, last_dst;
+} lw;
+
+/* ---- op tables ------------------------------------------------------------ */
+
+#define MAP2(NAME, E) X_(NAME)
+#define MAP3(NAME, F, T) X_(NAME)
+#define INT_BINARY(X) WN_I32_BINARY(X) WN_I64_BINARY(X)
+
+static const uint16_t rr_of[WASM_OP_COUNT] = {
+#define X_(NAME) [WASM_OP_##NAME] = WASM_R_R_##NAME,
+    INT_BINARY(MAP2) WN_DIVISIONS(MAP3) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
+    WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2) WN_RAW_BINARY(MAP2)
+#undef X_
+};
+static const uint16_t k_of[WASM_OP_COUNT] = {
+#define X_(NAME) [WASM_OP_##NAME] = WASM_R_K_##NAME,
+    INT_BINARY(MAP2)
+#undef X_
+};
+static const uint16_t u_of[WASM_OP_COUNT] = {
+#define X_(NAME) [WASM_OP_##NAME] = WASM_R_U_##NAME,
+    WN_UNARY(MAP2) WN_TRUNCATIONS(MAP3)
+#undef X_
+};
+static const uint16_t load_of[WASM_OP_COUNT] = {
+#define X_(NAME) [WASM_OP_##NAME] = WASM_R_L_##NAME,
+    WASM_LOAD_OPS(X_)
+#undef X_
+};
+static const uint16_t store_of[WASM_OP_COUNT] = {
+#define X_(NAME) [WASM_OP_##NAME] = WASM_R_S_##NAME,
+    WASM_STORE_OPS(X_)
+#undef X_
+};
+/* Fused compare-and-branch ops by the register op computing the condition
+ * (BRUNLESS_x and KBRUNLESS_x directly follow BRIF_x and KBRIF_x). */
+static const uint16_t brif_of[WASM_NOPS] = {
+#define X_(NAME) [WASM_R_R_##NAME] = WASM_R_BRIF_##NAME,
+    INT_BINARY(MAP2) WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2)
+#undef X_
+#define X_(NAME) [WASM_R_K_##NAME] = WASM_R_KBRIF_##NAME,
+    WN_I32_BINARY(MAP2)
+#undef X_
+};
+
+/* I32 ops whose K form carries a 32-bit constant (the rest: 64-bit). */
+static bool k_is_32(uint32_t rop) {
+  return rop >= WASM_R_K_I32_EQ && rop <= WASM_R_K_I32_ROTR;
+}
+
+static bool commutes(uint32_t op) {
+  switch (op) {
+  case WASM_OP_I32_ADD: case WASM_OP_I32_MUL: case WASM_OP_I32_AND:
+  case WASM_OP_I32_OR: case WASM_OP_I32_XOR: case WASM_OP_I32_EQ:
+  case WASM_OP_I32_NE: case WASM_OP_I64_ADD: case WASM_OP_I64_MUL:
+  case WASM_OP_I64_AND: case WASM_OP_I64_OR: case WASM_OP_I64_XOR:
+  case WASM_OP_I64_EQ: case WASM_OP_I64_NE:
+    return true;
+  }
+  return false;
+}
+
+/* Windowed ops: inputs popped, results pushed. */
+static bool windowed(uint32_t op, uint32_t *nin, uint32_t *nout) {
+  static const struct { uint16_t op; uint8_t in, out; } w[] = {
+      {WASM_OP_TABLE_GET, 1, 1},   {WASM_OP_TABLE_SET, 2, 0},
+      {WASM_OP_TABLE_SIZE, 0, 1},  {WASM_OP_TABLE_GROW, 2, 1},
+      {WASM_OP_TABLE_FILL, 3, 0},  {WASM_OP_TABLE_COPY, 3, 0},
+      {WASM_OP_TABLE_INIT, 3, 0},  {WASM_OP_ELEM_DROP, 0, 0},
+      {WASM_OP_MEMORY_SIZE, 0, 1}, {WASM_OP_MEMORY_GROW, 1, 1},
+      {WASM_OP_MEMORY_INIT, 3, 0}, {WASM_OP_DATA_DROP, 0, 0},
+      {WASM_OP_MEMORY_COPY, 3, 0}, {WASM_OP_MEMORY_FILL, 3, 0},
+      {WASM_OP_REF_IS_NULL, 1, 1}, {WASM_OP_REF_FUNC, 0, 1},
+  };
+  for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+    if (w[i].op == op) {
+      *nin = w[i].in;
+      *nout = w[i].out;
+      return true;
+    }
+  return false;
+}
+
+static const uint8_t plain_len[] = {
+#define PLAIN(NAME, N) N,
+    WASM_RPLAIN(PLAIN)
+#undef PLAIN
+};
+
+uint32_t wasm_rop_length(uint32_t op, const wasm_cell *at) {
+  if (op < WASM_OP_COUNT) return 2u + wasm_op_nimm[op];
+  if (op == WASM_R_BR_TABLE) return 3u + at[1].f[1];
+  if (op < WASM_R_R_I32_EQ) return plain_len[op - WASM_OP_COUNT];
+  if (op < WASM_R_U_I32_EQZ) return 3;
+  if (op < WASM_R_BRIF_I32_EQ) return 2;
+  return 3;
+}
+
+/* ---- emission ------------------------------------------------------------------ */
+
+#define FLD(L, start, k) ((L)->out[(start) + 1 + (k) / 2].f[(k) % 2])
+
+static bool grow(void **p, uint32_t *cap, uint64_t need, size_t size) {
+  if (need <= *cap) return true;
+  uint64_t n = *cap ? *cap : 64;
+  while (n < need) n *= 2;
+  if (n > UINT32_MAX) return false;
+  void *q = realloc(*p, n * size);
+  if (!q) return false;
+  *p = q;
+  *cap = (uint32_t)n;
+  return true;
+}
+
+/* Appends an instruction of `len` zeroed cells; returns its start (or the
+ * scratch cell 0 of a placeholder when out of memory: the caller checks
+ * L->oom at the end). */
+static uint32_t emit(lw *L, uint32_t op, uint32_t len) {
+  if (!grow((void **)&L->out, &L->cap, (uint64_t)L->n + len + 1, sizeof *L->out)) {
+    L->oom = true;
+    L->n = 0;
+  }
+  uint32_t at = L->n;
+  memset(&L->out[at], 0, len * sizeof *L->out);
+  L->out[at].u64 = op;
+  L->n += len;
+  L->last_start = at;
+  L->last_op = op;
+  L->last_dst = NONE;
+  return at;
+}
+
+/* The instruction just emitted writes slot `d` in its field 0. */
+static void set_dst(lw *L, uint32_t start, uint32_t d) {
+  FLD(L, start, 0) = d;
+  L->last_dst = d;
+}
+
+static void barrier(lw *L) { L->last_dst = NONE; }
+
+static uint32_t S(const lw *L, uint32_t p) { return L->nbase + p; }
+
+static void push(lw *L, uint8_t kind, uint64_t v) {
+  if (!grow((void **)&L->st, &L->cap_st, (uint64_t)L->h + 1, sizeof *L->st)) {
+    L->oom = true;
+    return;
+  }
+  L->st[L->h++] = (entry){kind, v};
+}
+
+/* Puts the value of entry p into its own stack slot. */
+static void materialize(lw *L, uint32_t p) {
+  entry e = L->st[p];
+  if (e.kind == E_REG) {
+    uint32_t u = emit(L, WASM_R_MOV, 2);
+    FLD(L, u, 1) = (uint32_t)e.v;
+    set_dst(L, u, S(L, p));
+  } else if (e.kind == E_K && e.v <= UINT32_MAX) {
+    uint32_t u = emit(L, WASM_R_CONST32, 2);
+    FLD(L, u, 1) = (uint32_t)e.v;
+    set_dst(L, u, S(L, p));
+  } else if (e.kind == E_K) {
+    uint32_t u = emit(L, WASM_R_CONST64, 3);
+    L->out[u + 2].u64 = e.v;
+    set_dst(L, u, S(L, p));
+  }
+  L->st[p].kind = E_STK;
+}
+
+/* The slot holding entry p's value (constants are materialised). */
+static uint32_t slot(lw *L, uint32_t p) {
+  if (L->st[p].kind == E_REG) return (uint32_t)L->st[p].v;
+  materialize(L, p);
+  return S(L, p);
+}
+
+static void flush_range(lw *L, uint32_t from, uint32_t to) {
+  for (uint32_t p = from; p < to; p++)
+    if (L->st[p].kind != E_STK) materialize(L, p);
+}
+
+static void flush(lw *L) { flush_range(L, 0, L->h); }
+
+/* ---- branches ---------------------------------------------------------------------- */
+
+static void add_fix(lw *L, uint32_t base, uint32_t k, uint32_t target) {
+  if (!grow((void **)&L->fix, &L->cap_fix, (uint64_t)L->nfix + 1, sizeof *L->fix)) {
+    L->oom = true;
+    return;
+  }
+  L->fix[L->nfix++] = (fixup){base, k, target};
+}
+
+static void set_th(lw *L, uint32_t target, uint32_t h) {
+  if (L->th[target] == NONE) L->th[target] = h;
+}
+
+static bool is_return(const lw *L, uint32_t target) {
+  return L->c->cells[target].u64 == WASM_OP_RETURN;
+}
+
+/* Unconditional jump to stack-code cell `target` with the adjustment
+ * (drop, keep), the stack flushed. */
+static void jump(lw *L, uint32_t target, uint32_t drop, uint32_t keep) {
+  uint32_t h = L->h;
+  if (drop && keep)
+    for (uint32_t k = 0; k < keep; k++) {
+      uint32_t u = emit(L, WASM_R_MOV, 2);
+      FLD(L, u, 0) = S(L, h - keep - drop + k);
+      FLD(L, u, 1) = S(L, h - keep + k);
+    }
+  uint32_t th = h - drop, nr = L->c->nresults;
+  if (is_return(L, target)) {
+    uint32_t u = emit(L, WASM_R_RETURN, 2);
+    FLD(L, u, 0) = S(L, th >= nr ? th - nr : 0);
+  } else {
+    uint32_t u = emit(L, WASM_R_BR, 2);
+    add_fix(L, u, 0, target);
+    set_th(L, target, th);
+  }
+  barrier(L);
+}
+
+/* How a conditional branch tests: a fused compare (op != 0) or a slot. */
+typedef struct cond { uint32_t fused, a, b; } cond;
+
+/* Emits the conditional jump taken when the condition is `when`; returns
+ * its start and sets *k to the index of its offset field. */
+static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
+  uint32_t u;
+  if (c->fused == WASM_R_U_I32_EQZ) {
+    u = emit(L, when ? WASM_R_BR_UNLESS : WASM_R_BR_IF, 2);
+    FLD(L, u, 0) = c->a;
+    *k = 1;
+  } else if (c->fused) {
+    u = emit(L, brif_of[c->fused] + (when ? 0 : 1), 3);
+    FLD(L, u, 0) = c->a;
+    FLD(L, u, 1) = c->b;
+    *k = 2;
+  } else {
+    u = emit(L, when ? WASM_R_BR_IF : WASM_R_BR_UNLESS, 2);
+    FLD(L, u, 0) = c->a;
+    *k = 1;
+  }
+  barrier(L);
+  return u;
+}
+
+/* br_if / br_if with adjustment / br_unless (when == false). */
+static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
+                        bool when) {
+  cond c = {0, 0, 0};
+  uint32_t p = --L->h;
+  entry e = L->st[p];
+  if (e.kind == E_STK && L->last_dst == S(L, p) &&
+      (brif_of[L->last_op] || L->last_op == WASM_R_U_I32_EQZ)) {
+    uint32_t u = L->last_start;
+    c.fused = L->last_op;
+    c.a = FLD(L, u, 1);
+    c.b = FLD(L, u, 2);
+    L->n = u;  /* the compare becomes part of the branch */
+  } else {
+    c.a = slot(L, p);
+  }
+  flush(L);
+  uint32_t k;
+  if (!(drop && keep) && !is_return(L, target)) {
+    uint32_t u = emit_cond(L, &c, when, &k);
+    add_fix(L, u, k, target);
+    set_th(L, target, L->h - drop);
+    return;
+  }
+  uint32_t u = emit_cond(L, &c, !when, &k);
+  jump(L, target, drop, keep);
+  FLD(L, u, k) = L->n - u;
+}
+
+static void br_table(lw *L, uint32_t pc) {
+  const wasm_cell *at = &L->c->cells[pc];
+  uint32_t n = at[1].u32;
+  uint32_t idx = slot(L, L->h - 1);
+  L->h--;
+  flush(L);
+  uint32_t u = emit(L, WASM_R_BR_TABLE, 3 + n);
+  FLD(L, u, 0) = idx;
+  FLD(L, u, 1) = n;
+  bool stubs = false;
+  for (uint32_t i = 0; i <= n; i++) {
+    uint32_t target = at[2 + 2 * i].u32;
+    uint64_t adj = at[3 + 2 * i].u64;
+    uint32_t drop = (uint32_t)(adj >> 32), keep = (uint32_t)adj;
+    if ((drop && keep) || is_return(L, target)) {
+      stubs = true;
+      continue;
+    }
+    add_fix(L, u, 2 + 2 * i, target);
+    set_th(L, target, L->h - drop);
+  }
+  for (uint32_t i = 0; stubs && i <= n; i++) {
+    uint32_t target = at[2 + 2 * i].u32;
+    uint64_t adj = at[3 + 2 * i].u64;
+    uint32_t drop = (uint32_t)(adj >> 32), keep = (uint32_t)adj;
+    if (!((drop && keep) || is_return(L, target))) continue;
+    FLD(L, u, 2 + 2 * i) = L->n - u;
+    jump(L, target, drop, keep);
+  }
+  L->live = false;
+}
+
+/* ---- the other instructions ---------------------------------------------------------- */
+
+static void binary(lw *L, uint32_t op) {
+  uint32_t pa = L->h - 2, pb = L->h - 1, kop = k_of[op], u;
+  entry ea = L->st[pa], eb = L->st[pb];
+  uint32_t a, b = 0;
+  uint64_t k = 0;
+  bool kform = false;
+  if (kop && eb.kind == E_K && ea.kind != E_K) {
+    a = slot(L, pa), k = eb.v, kform = true;
+  } else if (kop && ea.kind == E_K && eb.kind != E_K && commutes(op)) {
+    a = slot(L, pb), k = ea.v, kform = true;
+  } else {
+    a = slot(L, pa);
+    b = slot(L, pb);
+  }
+  L->h -= 2;
+  if (kform) {
+    u = emit(L, kop, 3);
+    FLD(L, u, 1) = a;
+    if (k_is_32(kop)) FLD(L, u, 2) = (uint32_t)k;
+    else L->out[u + 2].u64 = k;
+  } else {
+    u = emit(L, rr_of[op], 3);
+    FLD(L, u, 1) = a;
+    FLD(L, u, 2) = b;
+  }
+  set_dst(L, u, S(L, pa));
+  push(L, E_STK, 0);
+}
+
+static void unary(lw *L, uint32_t rop) {
+  uint32_t p = L->h - 1, a = slot(L, p);
+  uint32_t u = emit(L, rop, 2);
+  FLD(L, u, 1) = a;
+  set_dst(L, u, S(L, p));
+  L->st[p].kind = E_STK;
+}
+
+static void load(lw *L, uint32_t rop, uint64_t offset) {
+  uint32_t p = L->h - 1, a = slot(L, p);
+  uint32_t u = emit(L, rop, 3);
+  FLD(L, u, 1) = a;
+  FLD(L, u, 2) = (uint32_t)offset;
+  set_dst(L, u, S(L, p));
+  L->st[p].kind = E_STK;
+}
+
+static void store(lw *L, uint32_t rop, uint64_t offset) {
+  uint32_t a = slot(L, L->h - 2), b = slot(L, L->h - 1);
+  L->h -= 2;
+  uint32_t u = emit(L, rop, 3);
+  FLD(L, u, 0) = a;
+  FLD(L, u, 1) = b;
+  FLD(L, u, 2) = (uint32_t)offset;
+  barrier(L);
+}
+
+/* local.set (tee == false) and local.tee of local i. */
+static void set_local(lw *L, uint32_t i, bool tee) {
+  uint32_t top = L->h - 1;
+  entry v = L->st[top];
+  if (v.kind == E_REG && v.v == i) {
+    if (!tee) L->h--;
+    return;
+  }
+  for (uint32_t p = 0; p < top; p++)
+    if (L->st[p].kind == E_REG && L->st[p].v == i) materialize(L, p);
+  if (v.kind == E_STK && L->last_dst == S(L, top)) {
+    FLD(L, L->last_start, 0) = i;  /* the op writes the local directly */
+  } else if (v.kind == E_K) {
+    if (v.v <= UINT32_MAX) {
+      uint32_t u = emit(L, WASM_R_CONST32, 2);
+      FLD(L, u, 0) = i;
+      FLD(L, u, 1) = (uint32_t)v.v;
+    } else {
+      uint32_t u = emit(L, WASM_R_CONST64, 3);
+      FLD(L, u, 0) = i;
+      L->out[u + 2].u64 = v.v;
+    }
+  } else {
+    uint32_t u = emit(L, WASM_R_MOV, 2);
+    FLD(L, u, 0) = i;
+    FLD(L, u, 1) = v.kind == E_REG ? (uint32_t)v.v : S(L, top);
+  }
+  barrier(L);
+  if (tee) L->st[top] = (entry){E_REG, i};
+  else L->h--;
+}
+
+static void windowed_op(lw *L, const wasm_cell *at, uint32_t op, uint32_t nin,
+                        uint32_t nout) {
+  flush_range(L, L->h - nin, L->h);
+  uint32_t nimm = wasm_op_nimm[op];
+  uint32_t u = emit(L, op, 2 + nimm);
+  for (uint32_t i = 1; i <= nimm; i++) L->out[u + i].u64 = at[i].u64;
+  L->out[u + 1 + nimm].f[0] = S(L, L->h);
+  barrier(L);
+  L->h -= nin;
+  for (uint32_t i = 0; i < nout; i++) push(L, E_STK, 0);
+}
+
+static void call(lw *L, uint32_t func, const wasm_functype *t, uint32_t type,
+                 bool indirect, uint32_t table) {
+  uint32_t idx = 0;
+  if (indirect) {
+    idx = slot(L, L->h - 1);
+    L->h--;
+  }
+  uint32_t np = t->nparams, nr = t->nresults;
+  flush_range(L, L->h - np, L->h);
+  uint32_t base = S(L, L->h - np), u;
+  if (indirect) {
+    u = emit(L, WASM_R_CALL_INDIRECT, 3);
+    FLD(L, u, 0) = type;
+    FLD(L, u, 1) = table;
+    FLD(L, u, 2) = base;
+    FLD(L, u, 3) = idx;
+  } else {
+    u = emit(L, WASM_R_CALL, 2);
+    FLD(L, u, 0) = func;
+    FLD(L, u, 1) = base;
+  }
+  barrier(L);
+  L->h -= np;
+  for (uint32_t i = 0; i < nr; i++) push(L, E_STK, 0);
+}
+
+static void do_return(lw *L) {
+  uint32_t nr = L->c->nresults, h = L->h;
+  uint32_t from = h >= nr ? h - nr : 0;
+  flush_range(L, from, h);
+  uint32_t u = emit(L, WASM_R_RETURN, 2);
+  FLD(L, u, 0) = S(L, from);
+  L->live = false;
+}
+
+/* One stack-code instruction in live code. */
+static void instr(lw *L, uint32_t pc) {
+  const wasm_cell *at = &L->c->cells[pc];
+  uint32_t op = (uint32_t)at->u64, nin, nout;
+  switch (op) {
+  case WASM_OP_UNREACHABLE:
+    emit(L, WASM_R_UNREACHABLE, 1);
+    L->live = false;
+    return;
+  case WASM_OP_BR:
+  case WASM_OP_BR_ADJ: {
+    uint64_t adj = op == WASM_OP_BR_ADJ ? at[2].u64 : 0;
+    flush(L);
+    jump(L, at[1].u32, (uint32_t)(adj >> 32), (uint32_t)adj);
+    L->live = false;
+    return;
+  }
+  case WASM_OP_BR_IF:
+  case WASM_OP_BR_IF_ADJ: {
+    uint64_t adj = op == WASM_OP_BR_IF_ADJ ? at[2].u64 : 0;
+    cond_branch(L, at[1].u32, (uint32_t)(adj >> 32), (uint32_t)adj, true);
+    return;
+  }
+  case WASM_OP_BR_UNLESS:
+    cond_branch(L, at[1].u32, 0, 0, false);
+    return;
+  case WASM_OP_BR_TABLE: br_table(L, pc); return;
+  case WASM_OP_RETURN: do_return(L); return;
+  case WASM_OP_CALL: {
+    const loam_func *f = L->inst->funcs[at[1].u32];
+    call(L, at[1].u32, f->type, 0, false, 0);
+    return;
+  }
+  case WASM_OP_CALL_INDIRECT:
+    call(L, 0, &L->inst->module->m->types[at[1].u32], at[1].u32, true, at[2].u32);
+    return;
+  case WASM_OP_LOOP_CHECK:
+    emit(L, WASM_R_LOOP_CHECK, 1);
+    return;
+  case WASM_OP_DROP: L->h--; return;
+  case WASM_OP_SELECT: {
+    uint32_t p = L->h - 3;
+    uint32_t a = slot(L, p), b = slot(L, p + 1), c = slot(L, p + 2);
+    L->h -= 3;
+    uint32_t u = emit(L, WASM_R_SELECT, 3);
+    FLD(L, u, 1) = a;
+    FLD(L, u, 2) = b;
+    FLD(L, u, 3) = c;
+    set_dst(L, u, S(L, p));
+    push(L, E_STK, 0);
+    return;
+  }
+  case WASM_OP_LOCAL_GET: push(L, E_REG, at[1].u32); return;
+  case WASM_OP_LOCAL_SET: set_local(L, at[1].u32, false); return;
+  case WASM_OP_LOCAL_TEE: set_local(L, at[1].u32, true); return;
+  case WASM_OP_GLOBAL_GET: {
+    uint32_t u = emit(L, WASM_R_GLOBAL_GET, 2);
+    FLD(L, u, 1) = at[1].u32;
+    set_dst(L, u, S(L, L->h));
+    push(L, E_STK, 0);
+    return;
+  }
+  case WASM_OP_GLOBAL_SET: {
+    uint32_t a = slot(L, L->h - 1);
+    L->h--;
+    uint32_t u = emit(L, WASM_R_GLOBAL_SET, 2);
+    FLD(L, u, 0) = at[1].u32;
+    FLD(L, u, 1) = a;
+    barrier(L);
+    return;
+  }
+  case WASM_OP_I32_CONST:
+  case WASM_OP_F32_CONST: push(L, E_K, at[1].u32); return;
+  case WASM_OP_I64_CONST:
+  case WASM_OP_F64_CONST: push(L, E_K, at[1].u64); return;
+  case WASM_OP_REF_NULL: push(L, E_K, 0); return;
+  }
+  if (rr_of[op]) binary(L, op);
+  else if (u_of[op]) unary(L, u_of[op]);
+  else if (load_of[op]) load(L, load_of[op], at[1].u64);
+  else if (store_of[op]) store(L, store_of[op], at[1].u64);
+  else if (windowed(op, &nin, &nout)) windowed_op(L, at, op, nin, nout);
+  else emit(L, WASM_R_UNREACHABLE, 1);  /* not an op: cannot happen */
+}
+
+/* Marks every branch target (except the final RETURN, which branches
+ * replace by returns). */
+static void mark_targets(lw *L) {
+  const wasm_code *c = L->c;
+  for (uint32_t pc = 0; pc < c->ncells; pc += wasm_op_length(&c->cells[pc])) {
+    const wasm_cell *at = &c->cells[pc];
+    switch (at->u64) {
+    case WASM_OP_BR: case WASM_OP_BR_ADJ: case WASM_OP_BR_IF:
+    case WASM_OP_BR_IF_ADJ: case WASM_OP_BR_UNLESS:
+      if (!is_return(L, at[1].u32)) L->is_target[at[1].u32] = 1;
+      break;
+    case WASM_OP_BR_TABLE:
+      for (uint32_t i = 0; i <= at[1].u32; i++)
+        if (!is_return(L, at[2 + 2 * i].u32)) L->is_target[at[2 + 2 * i].u32] = 1;
+      break;
+    }
+  }
+}
+
+/* A branch target: the stack is in place on every edge into it. */
+static void label(lw *L, uint32_t pc) {
+  if (L->live) {
+    flush(L);
+    set_th(L, pc, L->h);
+  } else if (L->th[pc] != NONE) {
+    L->live = true;
+    L->h = 0;
+    for (uint32_t i = 0; i < L->th[pc]; i++) push(L, E_STK, 0);
+  }
+  if (L->live) L->map[pc] = L->n;
+  barrier(L);
+}
+
+static void resolve(lw *L) {
+  uint32_t trap = NONE;
+  for (uint32_t i = 0; i < L->nfix; i++) {
+    const fixup *f = &L->fix[i];
+    uint32_t to = L->map[f->target];
+    if (to == NONE) {  /* never reached live: cannot happen in valid code */
+      if (trap == NONE) trap = emit(L, WASM_R_UNREACHABLE, 1);
+      to = trap;
+    }
+    FLD(L, f->base, f->k) = to - f->base;
+  }
+}
+
+static void set_labels(lw *L) {
+  if (!L->labels) return;
+  for (uint32_t pc = 0; pc < L->n;) {
+    uint32_t op = (uint32_t)L->out[pc].u64;
+    uint32_t len = wasm_rop_length(op, &L->out[pc]);
+    L->out[pc].label = L->labels[op];
+    pc += len;
+  }
+}
+
+bool wasm_lower(wasm_code *c, const loam_instance *inst,
+                const void *const *labels) {
+  lw L = {.c = c, .inst = inst, .labels = labels, .live = true,
+          .nbase = c->nparams + c->nlocals, .last_dst = NONE};
+  uint32_t n = c->ncells ? c->ncells : 1;
+  L.is_target = calloc(n, 1);
+  L.map = malloc(n * sizeof *L.map);
+  L.th = malloc(n * sizeof *L.th);
+  bool ok = L.is_target && L.map && L.th;
+  if (ok) {
+    memset(L.map, 0xff, n * sizeof *L.map);
+    memset(L.th, 0xff, n * sizeof *L.th);
+    mark_targets(&L);
+    for (uint32_t pc = 0; pc < c->ncells && !L.oom;
+         pc += wasm_op_length(&c->cells[pc])) {
+      if (L.is_target[pc]) label(&L, pc);
+      if (L.live) instr(&L, pc);
+    }
+    if (L.live) emit(&L, WASM_R_UNREACHABLE, 1);  /* ran off the end */
+    resolve(&L);
+    set_labels(&L);
+    ok = !L.oom;
+  }
+  if (ok) {
+    free(c->rcells);
+    c->rcells = L.out;
+    c->nrcells = L.n;
+  } else {
+    free(L.out);
+  }
+  free(L.st);
+  free(L.fix);
+  free(L.is_target);
+  free(L.map);
+  free(L.th);
+  return ok;
+}
+
+/* ---- listing ----------------------------------------------------------------------------- */
+
+static const char *rop_name(uint32_t op) {
+  static const char *const plain[] = {
+#define PLAIN(NAME, N) #NAME,
+      WASM_RPLAIN(PLAIN)
+#undef PLAIN
+  };
+  if (op < WASM_OP_COUNT) return wasm_op_names[op];
+  if (op < WASM_R_R_I32_EQ) return plain[op - WASM_OP_COUNT];
+  if (op < WASM_R_K_I32_EQ) return "R";
+  if (op < WASM_R_U_I32_EQZ) return "K";
+  if (op < WASM_R_BRIF_I32_EQ) return "U";
+  if (op < WASM_R_KBRIF_I32_EQ) return (op - WASM_R_BRIF_I32_EQ) % 2 ? "BRUNLESS" : "BRIF";
+  if (op < WASM_R_L_I32_LOAD) return (op - WASM_R_KBRIF_I32_EQ) % 2 ? "KBRUNLESS" : "KBRIF";
+  if (op < WASM_R_S_I32_STORE) return "LOAD";
+  return "STORE";
+}
+
+void wasm_rcode_dump(const wasm_code *c, void *stream) {
+  FILE *out = stream;
+  for (uint32_t pc = 0; pc < c->nrcells;) {
+    uint32_t op = (uint32_t)c->rcells[pc].u64;
+    uint32_t len = wasm_rop_length(op, &c->rcells[pc]);
+    fprintf(out, "  %5u %s(%u)", pc, rop_name(op), op);
+    for (uint32_t i = 1; i < len; i++)
+      fprintf(out, " %u,%u", c->rcells[pc + i].f[0], c->rcells[pc + i].f[1]);
+    fputc('\n', out);
+    pc += len;
+  }
+}

@@ -1,0 +1,124 @@
+/*
+ * lower.h — the register code the interpreter runs, and the lowering pass
+ * (lower.c) that turns a function's stack code (code.h) into it.
+ *
+ * Model. Every wasm local and every operand-stack position is a frame slot
+ * known at lowering time: slot i < nparams + nlocals is local i, and stack
+ * position h is slot nparams + nlocals + h. Instructions name their operand
+ * and result slots, so local.get, constants and drops mostly emit nothing
+ * (the lowering keeps them as pending operands and materialises them into
+ * their stack slot only when a block boundary, branch or call needs the
+ * stack in place).
+ *
+ * Encoding. An instruction is an op cell (the handler address, or before
+ * label resolution the op number) followed by operand cells, each holding
+ * two 32-bit fields f[0], f[1] (or one 64-bit constant). Field k of an
+ * instruction at pc is pc[1 + k/2].f[k%2]. Branch offsets are signed cell
+ * counts relative to the branching instruction's op cell.
+ *
+ * Two kinds of ops share one number space:
+ *  - "windowed" ops: the stack ops numbered < WASM_OP_COUNT (rare ones:
+ *    tables, bulk memory, memory.size/grow, ref.is_null, ref.func). They
+ *    keep their stack-code immediates and get one more cell whose f[0] is
+ *    the slot just above their inputs; the handler runs with sp there.
+ *  - register ops (numbers >= WASM_OP_COUNT), laid out as follows, with
+ *    fields in order (d = result slot, a/b = operand slots, k = constant,
+ *    o = branch offset, x = offset in memory):
+ *      MOV d a | CONST32 d k | CONST64 d, k64 | GLOBAL_GET d idx |
+ *      GLOBAL_SET idx a | SELECT d a b cond
+ *      BR o | BR_IF a o | BR_UNLESS a o | BR_TABLE a n, then n+1 cells o
+ *      (the last is the default) | RETURN a (results from slots a..) |
+ *      CALL func argbase | CALL_INDIRECT type table argbase a |
+ *      LOOP_CHECK | UNREACHABLE
+ *      R_<op> d a b (binary numeric op on slots)
+ *      K_<op> d a k (integer op with a constant right operand; k is a
+ *                    32-bit field for i32, a 64-bit cell for i64)
+ *      U_<op> d a (unary numeric op and conversions)
+ *      BRIF_<op> a b o / BRUNLESS_<op> a b o (branch if op(a, b) != 0 / == 0)
+ *      KBRIF_<op> a k o / KBRUNLESS_<op> a k o (i32 ops with a constant)
+ *      L_<load> d a x | S_<store> a b x (address slot a, value slot b)
+ */
+#ifndef LOAM_WASM_LOWER_H
+#define LOAM_WASM_LOWER_H
+
+#include "code.h"
+#include "numeric.h"
+#include "runtime.h"
+
+/* Loads and stores: X(stack op name). */
+#define WASM_LOAD_OPS(X) \
+  X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) \
+  X(I32_LOAD8_U) X(I32_LOAD16_S) X(I32_LOAD16_U) X(I64_LOAD8_S) \
+  X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S) \
+  X(I64_LOAD32_U)
+#define WASM_STORE_OPS(X) \
+  X(I32_STORE) X(I64_STORE) X(F32_STORE) X(F64_STORE) X(I32_STORE8) \
+  X(I32_STORE16) X(I64_STORE8) X(I64_STORE16) X(I64_STORE32)
+
+/* Plain register ops: X(NAME, cells). */
+#define WASM_RPLAIN(X) \
+  X(MOV, 2) X(CONST32, 2) X(CONST64, 3) X(GLOBAL_GET, 2) X(GLOBAL_SET, 2) \
+  X(SELECT, 3) X(BR, 2) X(BR_IF, 2) X(BR_UNLESS, 2) X(BR_TABLE, 2) \
+  X(RETURN, 2) X(CALL, 2) X(CALL_INDIRECT, 3) X(LOOP_CHECK, 1) \
+  X(UNREACHABLE, 1)
+
+/* Binary numeric ops with a register form, in families. The X macros of
+ * numeric.h take (NAME, EXPR) or (NAME, FN, T); these adapters drop the
+ * rest so one enum generator fits all. */
+#define WASM_R_NAME2(NAME, E) X_(NAME)
+#define WASM_R_NAME3(NAME, F, T) X_(NAME)
+
+typedef enum wasm_rop {
+  WASM_R_BASE = WASM_OP_COUNT - 1,
+#define X_(NAME) WASM_R_##NAME,
+#define PLAIN(NAME, N) WASM_R_##NAME,
+  WASM_RPLAIN(PLAIN)
+#undef PLAIN
+#undef X_
+#define X_(NAME) WASM_R_R_##NAME,
+  WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
+  WN_DIVISIONS(WASM_R_NAME3) WN_F32_ARITH(WASM_R_NAME2)
+  WN_F64_ARITH(WASM_R_NAME2) WN_F32_COMPARE(WASM_R_NAME2)
+  WN_F64_COMPARE(WASM_R_NAME2) WN_RAW_BINARY(WASM_R_NAME2)
+#undef X_
+#define X_(NAME) WASM_R_K_##NAME,
+  WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
+#undef X_
+#define X_(NAME) WASM_R_U_##NAME,
+  WN_UNARY(WASM_R_NAME2) WN_TRUNCATIONS(WASM_R_NAME3)
+#undef X_
+#define X_(NAME) WASM_R_BRIF_##NAME, WASM_R_BRUNLESS_##NAME,
+  WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
+  WN_F32_COMPARE(WASM_R_NAME2) WN_F64_COMPARE(WASM_R_NAME2)
+#undef X_
+#define X_(NAME) WASM_R_KBRIF_##NAME, WASM_R_KBRUNLESS_##NAME,
+  WN_I32_BINARY(WASM_R_NAME2)
+#undef X_
+#define X_(NAME) WASM_R_L_##NAME,
+  WASM_LOAD_OPS(X_)
+#undef X_
+#define X_(NAME) WASM_R_S_##NAME,
+  WASM_STORE_OPS(X_)
+#undef X_
+  WASM_R_END
+} wasm_rop;
+
+#define WASM_NOPS (WASM_R_END)  /* size of a handler table */
+
+/* Field k of the instruction at pc. */
+#define WASM_F(pc, k) ((pc)[1 + (k) / 2].f[(k) % 2])
+
+/* Lowers c (its stack code, c->cells) into c->rcells. `inst` supplies the
+ * types of called functions and of call_indirect. With `labels` the op
+ * cells get handler addresses (labels[op]), else op numbers (for dumps and
+ * tests). Returns false when out of memory. Not thread-safe by itself. */
+bool wasm_lower(wasm_code *c, const loam_instance *inst,
+                const void *const *labels);
+
+/* Cells of the register instruction at `at` given its op number. */
+uint32_t wasm_rop_length(uint32_t op, const wasm_cell *at);
+
+/* Prints c->rcells (lowered without labels) for debugging. */
+void wasm_rcode_dump(const wasm_code *c, void *FILE_stream);
+
+#endif
