@@ -141,6 +141,10 @@ const loam_template_info *loam_template_register(loam_executor *ex, const char *
 const loam_template_info *loam_template_get(loam_executor *ex, const char *name,
                                             uint32_t version, loam_error *err);
 
+/* A template version by its id, or NULL with LOAM_ERR_NOT_FOUND. */
+const loam_template_info *loam_template_get_id(loam_executor *ex, uint64_t id,
+                                               loam_error *err);
+
 /* Every template version, oldest first; returns the count and sets *out to
  * a malloc'd array the caller frees (the infos themselves are not). */
 size_t loam_template_list(loam_executor *ex, const loam_template_info ***out);
@@ -170,6 +174,11 @@ typedef struct loam_worker_info {
   uint32_t pending;             /* queued invocations */
   uint64_t invocations;         /* completed */
   char last_error[1024];        /* message + guest stack; "" if none */
+  /* The worker's environment ("K=V") and arguments as created; owned by the
+   * executor, valid until it is closed. */
+  size_t nenv, nargs;
+  const char *const *env;
+  const char *const *args;
 } loam_worker_info;
 
 /* Creates worker `worker` of the latest version of `tmpl` with environment
@@ -190,6 +199,16 @@ void loam_worker_list_free(char **names, size_t n);
 /* Deletes a worker and its oplog (waits for its running invocation). */
 bool loam_worker_delete(loam_executor *ex, const char *tmpl, const char *worker,
                         loam_error *err);
+
+/* The oplog entries [from, from + count) (count 0 = all) as a JSON array
+ * of objects {"index", "kind", "timestamp", ...} with params and results
+ * as JSON values; malloc'd, NULL with err on failure. */
+char *loam_worker_oplog_json(loam_executor *ex, const char *tmpl, const char *worker,
+                             uint64_t from, uint64_t count, loam_error *err);
+
+/* Sets the worker's retry policy (durable, and recorded in its oplog). */
+bool loam_worker_set_retry(loam_executor *ex, const char *tmpl, const char *worker,
+                           const loam_retry_options *r, loam_error *err);
 
 /* Stops the running invocation (it stays queued) and sets Interrupted; the
  * awaiting caller gets LOAM_TRAP_INTERRUPTED. Resume re-runs it. */

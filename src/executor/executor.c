@@ -185,6 +185,26 @@ const loam_template_info *loam_template_get(loam_executor *ex, const char *name,
   return t ? &t->info : NULL;
 }
 
+const loam_template_info *loam_template_get_id(loam_executor *ex, uint64_t id,
+                                               loam_error *err) {
+  pthread_mutex_lock(&ex->mu);
+  for (ex_template *t = ex->templates; t; t = t->next)
+    if (t->info.id == id) {
+      pthread_mutex_unlock(&ex->mu);
+      return &t->info;
+    }
+  pthread_mutex_unlock(&ex->mu);
+  loam_ds_template row = {0};
+  if (!loam_ds_template_get_id(ex->ds, (int64_t)id, &row, err)) {
+    if (err->code == LOAM_ERR_NOT_FOUND)
+      ex_fail(err, LOAM_ERR_NOT_FOUND, "no template with id %llu", (unsigned long long)id);
+    return NULL;
+  }
+  ex_template *t = tmpl_from_row(ex, &row, err);
+  loam_ds_template_clear(&row);
+  return t ? &t->info : NULL;
+}
+
 size_t loam_template_list(loam_executor *ex, const loam_template_info ***out) {
   loam_ds_template *rows = NULL;
   size_t n = 0;
@@ -343,8 +363,114 @@ bool loam_worker_get(loam_executor *ex, const char *tmpl, const char *worker,
   out->pending = w->pending;
   out->invocations = w->completed;
   snprintf(out->last_error, sizeof out->last_error, "%s", w->last_error);
+  out->nenv = w->nenv;
+  out->nargs = w->nargs;
+  out->env = (const char *const *)w->env;
+  out->args = (const char *const *)w->args;
   pthread_mutex_unlock(&ex->mu);
   return true;
+}
+
+/* ---- the oplog as JSON ------------------------------------------------------------ */
+
+/* Renders params (a JSON array) or results (the value, or an array when
+ * there are several) with the template's types. */
+static char *values_json(void *ud, const char *function, bool is_result,
+                         const uint8_t *bytes, size_t len) {
+  ex_template *t = ud;
+  loam_error err;
+  const loam_export_info *info = function ? loam_template_find_export(&t->info, function, &err)
+                                          : NULL;
+  if (!info) return NULL;
+  const ex_export *fn = &t->exports[info - t->export_infos];
+  uint32_t n = is_result ? fn->sig.nresults : fn->sig.nparams;
+  loam_value **v = ex_decode_values(is_result ? fn->sig.results : fn->sig.params, n, bytes,
+                                    len, &err);
+  if (!v) return NULL;
+  loam_buf b = {0};
+  bool array = !is_result || n != 1, ok = true;
+  char *out = NULL;
+  size_t cap = 2, used = 0;
+  char **parts = calloc(n + 1, sizeof *parts);
+  for (uint32_t i = 0; ok && parts && i < n; i++) {
+    ok = (parts[i] = loam_value_to_json(v[i])) != NULL;
+    if (ok) cap += strlen(parts[i]) + 1;
+  }
+  if (ok && parts && (out = malloc(cap + 1))) {
+    if (array) out[used++] = '[';
+    for (uint32_t i = 0; i < n; i++) {
+      if (i) out[used++] = ',';
+      size_t l = strlen(parts[i]);
+      memcpy(out + used, parts[i], l);
+      used += l;
+    }
+    if (array) out[used++] = ']';
+    if (!array && n == 0) memcpy(out, "null", 4), used = 4;
+    out[used] = '\0';
+  }
+  for (uint32_t i = 0; parts && i < n; i++) free(parts[i]);
+  free(parts);
+  loam_buf_free(&b);
+  ex_free_values(v, n);
+  return out;
+}
+
+typedef struct oplog_json { ex_template *t; char *buf; size_t len, cap; bool bad; } oplog_json;
+
+static bool oplog_json_add(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
+  oplog_json *o = ud;
+  (void)kind;
+  char *e = loam_oplog_bytes_to_json(index, p, len, values_json, o->t);
+  if (!e) return o->bad = true, false;
+  size_t l = strlen(e);
+  if (o->len + l + 3 > o->cap) {
+    size_t cap = (o->len + l + 3) * 2;
+    char *nb = realloc(o->buf, cap);
+    if (!nb) return free(e), o->bad = true, false;
+    o->buf = nb;
+    o->cap = cap;
+  }
+  if (o->len > 1) o->buf[o->len++] = ',';
+  memcpy(o->buf + o->len, e, l);
+  o->len += l;
+  free(e);
+  return true;
+}
+
+char *loam_worker_oplog_json(loam_executor *ex, const char *tmpl, const char *worker,
+                             uint64_t from, uint64_t count, loam_error *err) {
+  ex_worker *w = worker_get(ex, tmpl, worker, false, err);
+  if (!w) return NULL;
+  oplog_json o = {w->tpl, malloc(64), 1, 64, false};
+  if (!o.buf) return ex_fail(err, LOAM_ERR_NOMEM, "out of memory"), NULL;
+  o.buf[0] = '[';
+  if (!loam_ds_oplog_read(ex->ds, w->id, from ? from : 1, count, oplog_json_add, &o, err) ||
+      o.bad) {
+    if (o.bad) ex_fail(err, LOAM_ERR_NOMEM, "out of memory");
+    free(o.buf);
+    return NULL;
+  }
+  o.buf[o.len++] = ']';
+  o.buf[o.len] = '\0';
+  return o.buf;
+}
+
+bool loam_worker_set_retry(loam_executor *ex, const char *tmpl, const char *worker,
+                           const loam_retry_options *r, loam_error *err) {
+  ex_worker *w = worker_get(ex, tmpl, worker, false, err);
+  if (!w) return false;
+  if (!r->max_attempts)
+    return ex_fail(err, LOAM_ERR_ARGUMENT, "max_attempts must be at least 1"), false;
+  loam_retry_policy p = {r->max_attempts, r->min_delay_ms, r->max_delay_ms, r->multiplier,
+                         r->jitter};
+  if (!loam_ds_worker_set_retry_policy(ex->ds, w->id, &p, err)) return false;
+  loam_oplog_entry e = {.kind = LOAM_OPLOG_RETRY_POLICY};
+  e.u.retry = p;
+  pthread_mutex_lock(&ex->mu);
+  w->retry = p;
+  loam_ds_ticket t = ex_append(ex, w, NULL, &e, NULL, err);
+  pthread_mutex_unlock(&ex->mu);
+  return t && loam_ds_wait(ex->ds, t, err);
 }
 
 size_t loam_worker_list(loam_executor *ex, const char *tmpl, char ***names) {

@@ -182,8 +182,10 @@ static bool ensure_loaded(struct loam_executor *ex, ex_worker *w, loam_error *er
 
 /* The trap message with the guest stack, for last_error. */
 static void trap_text(const loam_error *err, char *buf, size_t cap) {
-  snprintf(buf, cap, "%s%s%s", err->message, err->backtrace[0] ? "\n" : "",
-           err->backtrace);
+  /* cut short when it does not fit: the message comes first */
+  if (snprintf(buf, cap, "%s%s%s", err->message, err->backtrace[0] ? "\n" : "",
+               err->backtrace) >= (int)cap)
+    buf[cap - 1] = '\0';
 }
 
 /* Marks w Failed (or Exited) with `why`. [mu] not held. */
@@ -195,6 +197,9 @@ static void fail_worker(struct loam_executor *ex, ex_worker *w, int status, cons
 
 static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) {
   loam_error err;
+  pthread_mutex_lock(&ex->mu);
+  loam_retry_policy retry = w->retry; /* loam_worker_set_retry may change it */
+  pthread_mutex_unlock(&ex->mu);
   for (uint32_t attempt = 1;; attempt++) {
     if (!ensure_loaded(ex, w, &err)) {
       char why[1024];
@@ -257,7 +262,7 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     e.u.error.attempt = attempt;
     ex_append(ex, w, rt, &e, NULL, &err);
     discard(ex, w);
-    if (attempt >= w->retry.max_attempts) {
+    if (attempt >= retry.max_attempts) {
       loam_ds_ticket t = append_end(ex, w, NULL, inv, false, why);
       fail_worker(ex, w, LOAM_WS_FAILED, why);
       return finish_error(ex, inv, st, &err, t);
@@ -265,7 +270,7 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     pthread_mutex_lock(&ex->mu);
     ex_set_status(ex, w, LOAM_WS_RETRYING, why);
     pthread_mutex_unlock(&ex->mu);
-    sleep_ms(retry_delay_ms(&w->retry, attempt));
+    sleep_ms(retry_delay_ms(&retry, attempt));
     pthread_mutex_lock(&ex->mu);
     if (w->status == LOAM_WS_RETRYING) w->status = LOAM_WS_RUNNING;
     pthread_mutex_unlock(&ex->mu);

@@ -29,6 +29,19 @@ static char *embedded_wit(const loam_module *m, size_t *len) {
   return NULL;
 }
 
+/* `loam build` starts the embedded WIT with "// loam:world <name>": the
+ * world the module implements. */
+static bool world_mark(const char *wit, char *out, size_t cap) {
+  static const char MARK[] = "// loam:world ";
+  if (strncmp(wit, MARK, sizeof MARK - 1)) return false;
+  const char *p = wit + sizeof MARK - 1;
+  size_t n = strcspn(p, " \r\n");
+  if (!n || n >= cap) return false;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return true;
+}
+
 /* Every import must be a function of wasi_snapshot_preview1 that the WASI
  * layer defines (types are checked by the trial instantiation). */
 static bool check_imports(const loam_module *m, loam_error *err) {
@@ -211,6 +224,8 @@ ex_template *ex_template_build(const char *name, uint32_t version, const uint8_t
   }
   t->wit = loam_wit_load_text("embedded.wit", t->wit_text, wlen, err);
   if (!t->wit) goto fail;
+  char marked[256];
+  if (!world && world_mark(t->wit_text, marked, sizeof marked)) world = marked;
   const loam_wit_world *w = pick_world(t->wit, world, err);
   if (!w || !list_exports(t, w, err) || !trial_instantiate(t->module, err)) goto fail;
   t->info.name = t->name;

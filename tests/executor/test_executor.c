@@ -382,6 +382,70 @@ static void test_snapshots_and_suspend(void **state) {
   free(dir);
 }
 
+static void test_oplog_json_and_info(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  const loam_template_info *t = register_guest(ex, "clocks", "clocks", &err);
+  assert_non_null(t);
+  assert_ptr_equal(loam_template_get_id(ex, t->id, &err), t);
+  assert_null(loam_template_get_id(ex, 999999, &err));
+  assert_int_equal(err.code, LOAM_ERR_NOT_FOUND);
+  const char *env[] = {"A=1", "LOAM_TEST_VALUE=7"};
+  const char *args[] = {"--flag"};
+  assert_true(loam_worker_create(ex, "clocks", "o", 2, env, 1, args, &err));
+  uint64_t said;
+  assert_int_equal(call_u64(ex, "clocks", "o", "say", 1, 9, true, "say-key", &said, &err), LOAM_OK);
+  assert_int_equal(must_u64(ex, "clocks", "o", "env", 0, 0, NULL), 7);
+  loam_worker_info wi;
+  assert_true(loam_worker_get(ex, "clocks", "o", &wi, &err));
+  assert_int_equal(wi.nenv, 2);
+  assert_string_equal(wi.env[1], "LOAM_TEST_VALUE=7");
+  assert_int_equal(wi.nargs, 1);
+  assert_string_equal(wi.args[0], "--flag");
+  char *json = loam_worker_oplog_json(ex, "clocks", "o", 0, 0, &err);
+  assert_non_null(json);
+  assert_non_null(strstr(json, "\"kind\":\"create\""));
+  assert_non_null(strstr(json, "\"idempotencyKey\":\"say-key\""));
+  assert_non_null(strstr(json, "hello 9"));              /* the LOG entry */
+  assert_non_null(strstr(json, "environ_get"));          /* a recorded host call */
+  assert_non_null(strstr(json, "\"params\":[9]"));
+  free(json);
+  json = loam_worker_oplog_json(ex, "clocks", "o", 2, 1, &err);
+  assert_non_null(json);
+  assert_non_null(strstr(json, "\"index\":2"));
+  assert_null(strstr(json, "\"index\":3"));
+  free(json);
+  loam_retry_options r = {1, 1, 1, 1.0, 0};
+  assert_true(loam_worker_set_retry(ex, "clocks", "o", &r, &err));
+  json = loam_worker_oplog_json(ex, "clocks", "o", 0, 0, &err);
+  assert_non_null(strstr(json, "retry-policy"));
+  free(json);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+static void test_delete_worker(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "d", "inc-by", 1, 3, NULL), 3);
+  assert_true(loam_worker_delete(ex, "counter", "d", &err));
+  loam_worker_info wi;
+  assert_false(loam_worker_get(ex, "counter", "d", &wi, &err));
+  /* a new worker of the same name starts from zero */
+  assert_int_equal(must_u64(ex, "counter", "d", "inc-by", 1, 1, NULL), 1);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_template_exports),
@@ -394,6 +458,8 @@ int main(void) {
       cmocka_unit_test(test_interrupt_resume),
       cmocka_unit_test(test_fuel_limit),
       cmocka_unit_test(test_snapshots_and_suspend),
+      cmocka_unit_test(test_oplog_json_and_info),
+      cmocka_unit_test(test_delete_worker),
   };
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);
