@@ -446,6 +446,57 @@ static void test_delete_worker(void **state) {
   free(dir);
 }
 
+/* Invokes `fn` of the cart template with JSON params; returns the result
+ * as JSON (malloc'd). */
+static char *cart_call(loam_executor *ex, const char *fn, const char *params_json) {
+  loam_error err = {0};
+  const loam_template_info *t = loam_template_get(ex, "cart", 0, &err);
+  assert_non_null(t);
+  const loam_export_info *e = loam_template_find_export(t, fn, &err);
+  assert_non_null(e);
+  loam_value *p[4] = {0};
+  assert_true(e->func->nparams <= 1);
+  if (e->func->nparams) {
+    loam_verr verr;
+    p[0] = loam_value_from_json(e->func->params[0].type, params_json, strlen(params_json),
+                                 "params[0]", &verr);
+    if (!p[0]) fail_msg("json: %s", verr.message);
+  }
+  loam_invoke_result r = {0};
+  if (loam_invoke_and_await(ex, "cart", "u1", fn, p, e->func->nparams, NULL, &r, &err) != LOAM_OK)
+    fail_msg("%s: %s", fn, err.message);
+  loam_value_free(p[0]);
+  char *json = loam_value_to_json(r.values[0]);
+  loam_invoke_result_free(&r);
+  return json;
+}
+
+static void test_loam_build_guest(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  const loam_template_info *t = register_guest(ex, "cart", "cart", &err);
+  if (!t) fail_msg("register: %s", err.message);
+  assert_int_equal(t->nexports, 2);
+  assert_string_equal(t->exports[0].name, "demo:cart/api.{add}");
+  char *r = cart_call(ex, "add", "{\"name\": \"mug\", \"qty\": 2}");
+  assert_string_equal(r, "2");
+  free(r);
+  r = cart_call(ex, "demo:cart/api.{add}", "{\"name\": \"tea \u00e9\", \"qty\": 1}");
+  assert_string_equal(r, "3");
+  free(r);
+  loam_executor_close(ex);
+  ex = open_dir(dir, &o);
+  r = cart_call(ex, "names", NULL);
+  assert_string_equal(r, "[\"mug\",\"mug\",\"tea \u00e9\"]");
+  free(r);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_template_exports),
@@ -460,6 +511,7 @@ int main(void) {
       cmocka_unit_test(test_snapshots_and_suspend),
       cmocka_unit_test(test_oplog_json_and_info),
       cmocka_unit_test(test_delete_worker),
+      cmocka_unit_test(test_loam_build_guest),
   };
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);
