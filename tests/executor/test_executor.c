@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "exec_helpers.h"
+#include "durable/durable.h"
+#include "host/wasi.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -497,6 +499,90 @@ static void test_loam_build_guest(void **state) {
   free(dir);
 }
 
+static void test_idle_suspend(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  o.idle_suspend_ms = 30;
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  assert_int_equal(must_u64(ex, "counter", "i", "inc-by", 1, 6, NULL), 6);
+  loam_worker_info wi;
+  for (int k = 0; k < 200; k++) {
+    usleep(10000);
+    assert_true(loam_worker_get(ex, "counter", "i", &wi, &err));
+    if (wi.status == LOAM_WS_SUSPENDED) break;
+  }
+  assert_int_equal(wi.status, LOAM_WS_SUSPENDED);
+  loam_executor_stats st;
+  loam_executor_stats_get(ex, &st);
+  assert_int_equal(st.active_workers, 0);
+  assert_true(st.snapshots >= 1); /* suspending took a snapshot */
+  assert_int_equal(must_u64(ex, "counter", "i", "inc-by", 1, 1, NULL), 7);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
+/* Appends one encoded entry to worker `id`'s oplog through the store. */
+static void raw_append(loam_ds *ds, int64_t id, loam_oplog_entry *e) {
+  loam_buf b = {0};
+  loam_error err;
+  assert_true(loam_oplog_encode(e, &b));
+  loam_ds_ticket t = loam_ds_append(ds, id, e->kind, b.data, b.len, NULL, &err);
+  assert_true(t && loam_ds_wait(ds, t, &err));
+  loam_buf_free(&b);
+}
+
+static void test_replay_divergence(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  o.snapshot_every_invocations = 0;
+  o.snapshot_every_bytes = 0;
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "clocks", "clocks", &err));
+  must_u64(ex, "clocks", "v", "now", 0, 0, NULL);
+  loam_executor_close(ex);
+  /* forge a finished invocation of `now` whose recorded host call is
+   * random_get: replaying it must notice the guest asks for the clock */
+  loam_ds *ds = loam_ds_open(dir, NULL, &err);
+  assert_non_null(ds);
+  loam_ds_worker w;
+  assert_true(loam_ds_worker_find(ds, "clocks", "v", &w, &err));
+  loam_oplog_entry e = {.kind = LOAM_OPLOG_INVOKE_START};
+  e.u.invoke.function = "loam:clocks/api.{now}";
+  e.u.invoke.key = "forged";
+  raw_append(ds, w.id, &e);
+  uint8_t payload[8 + 8 + 8] = {0};
+  e = (loam_oplog_entry){.kind = LOAM_OPLOG_HOST_CALL};
+  e.u.host.index = (uint32_t)loam_wasi_func_index("random_get");
+  e.u.host.name = "wasi_snapshot_preview1.random_get";
+  e.u.host.result = (loam_oplog_bytes){payload, 8};
+  raw_append(ds, w.id, &e);
+  e = (loam_oplog_entry){.kind = LOAM_OPLOG_INVOKE_END};
+  e.u.end.key = "forged";
+  e.u.end.ok = true;
+  e.u.end.result = (loam_oplog_bytes){payload, 1};
+  raw_append(ds, w.id, &e);
+  loam_ds_worker_clear(&w);
+  loam_ds_close(ds);
+  ex = open_dir(dir, &o);
+  uint64_t v;
+  assert_int_not_equal(call_u64(ex, "clocks", "v", "now", 0, 0, false, NULL, &v, &err), LOAM_OK);
+  assert_non_null(strstr(err.message, "replay diverged"));
+  assert_non_null(strstr(err.message, "clock_time_get"));
+  loam_worker_info wi;
+  assert_true(loam_worker_get(ex, "clocks", "v", &wi, &err));
+  assert_int_equal(wi.status, LOAM_WS_FAILED);
+  assert_non_null(strstr(wi.last_error, "random_get"));
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_template_exports),
@@ -512,6 +598,8 @@ int main(void) {
       cmocka_unit_test(test_oplog_json_and_info),
       cmocka_unit_test(test_delete_worker),
       cmocka_unit_test(test_loam_build_guest),
+      cmocka_unit_test(test_idle_suspend),
+      cmocka_unit_test(test_replay_divergence),
   };
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);
