@@ -25,6 +25,8 @@ typedef struct sub {
   chunk *head, *tail;
   size_t bytes;
   bool dropped;
+  char partial[2][2048];   /* per stream: output since the last newline */
+  size_t plen[2];
 } sub;
 
 struct srv_hub {
@@ -74,27 +76,29 @@ static void push(sub *s, const char *text, size_t len) {
   s->bytes += len;
 }
 
-/* One SSE event per line of output; "data:" lines cannot hold a newline. */
-static void push_event(sub *s, int stream, const uint8_t *bytes, size_t len) {
-  const char *ev = stream == 2 ? "stderr" : "stdout";
-  size_t start = 0;
-  for (size_t i = 0; i <= len; i++) {
-    if (i < len && bytes[i] != '\n') continue;
-    if (i == len && i == start) break;
-    char head[32];
-    int hn = snprintf(head, sizeof head, "event: %s\ndata: ", ev);
-    size_t n = i - start;
-    char *buf = malloc((size_t)hn + n + 3);
-    if (!buf) return;
-    memcpy(buf, head, (size_t)hn);
-    for (size_t k = 0; k < n; k++) {
-      char c = (char)bytes[start + k];
-      buf[hn + k] = c == '\r' ? ' ' : c;
+static void emit(sub *s, int stream, const char *line, size_t n) {
+  char head[32];
+  int hn = snprintf(head, sizeof head, "event: %s\ndata: ", stream == 2 ? "stderr" : "stdout");
+  char *buf = malloc((size_t)hn + n + 3);
+  if (!buf) return;
+  memcpy(buf, head, (size_t)hn);
+  for (size_t k = 0; k < n; k++) buf[hn + k] = line[k] == '\r' ? ' ' : line[k];
+  memcpy(buf + hn + n, "\n\n", 2);
+  push(s, buf, (size_t)hn + n + 2);
+  free(buf);
+}
+
+/* One SSE event per line of output ("data:" cannot hold a newline); a line
+ * is held until its newline arrives (or it fills the buffer). */
+static void push_output(sub *s, int stream, const uint8_t *bytes, size_t len) {
+  int k = stream == 2 ? 1 : 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = (char)bytes[i];
+    if (c != '\n') s->partial[k][s->plen[k]++] = c;
+    if (c == '\n' || s->plen[k] == sizeof s->partial[k]) {
+      emit(s, stream, s->partial[k], s->plen[k]);
+      s->plen[k] = 0;
     }
-    memcpy(buf + hn + n, "\n\n", 2);
-    push(s, buf, (size_t)hn + n + 2);
-    free(buf);
-    start = i + 1;
   }
 }
 
@@ -104,7 +108,7 @@ void srv_hub_output(void *user, const char *tmpl, const char *worker, int stream
   pthread_mutex_lock(&h->mu);
   for (sub *s = h->subs; s; s = s->next)
     if (!strcmp(s->tmpl, tmpl) && !strcmp(s->worker, worker))
-      push_event(s, stream, bytes, len);
+      push_output(s, stream, bytes, len);
   pthread_cond_broadcast(&h->cv);
   pthread_mutex_unlock(&h->mu);
 }
