@@ -214,7 +214,6 @@ static inline bool truthy(uint64_t v) { return (uint32_t)v != 0; }
 #define FB (pc[1].f[1])
 #define FC (pc[2].f[0])
 #define FD (pc[2].f[1])
-#define JUMP(off) (pc + (int32_t)(off))
 
 /* Runs wasm function `entry` with its arguments at args[0..nparams). */
 static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
@@ -251,8 +250,17 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
 #define X_(NAME, T, C) [WASM_R_L_##NAME] = &&ld_##NAME,
       LOADS(X_)
 #undef X_
-#define X_(NAME, T) [WASM_R_S_##NAME] = &&stx_##NAME,
+#define X_(NAME, T) [WASM_R_S_##NAME] = &&stx_##NAME, \
+                    [WASM_R_SK_##NAME] = &&stk_##NAME,
       STORES(X_)
+#undef X_
+#define X_(NAME, T, C) [WASM_R_LA_##NAME] = &&la_##NAME, \
+                       [WASM_R_LK_##NAME] = &&lk_##NAME,
+      LOADS(X_)
+#undef X_
+#define X_(NAME) [WASM_R_M_##NAME] = &&m_##NAME,
+      INT_BINARY(MAP2) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
+      WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2)
 #undef X_
   };
 
@@ -260,7 +268,6 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
   const wasm_cell *pc, *ret_pc = NULL;
   uint64_t *fp = NULL, *nfp = args;
   loam_instance *inst = NULL;
-  loam_memory *mem = NULL;
   uint8_t *membase = NULL;
   uint64_t memsize = 0;
   loam_func *callee = entry;
@@ -271,8 +278,8 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
 #define NEXT() goto *pc->label
 #define TRAP(code) do { st = (code); goto trap; } while (0)
 #define LOAD_INST(i) do { \
-    inst = (i); mem = inst->mem0; \
-    membase = mem ? mem->data : NULL; memsize = mem ? mem->size : 0; \
+    inst = (i); const loam_memory *m0_ = inst->mem0; \
+    membase = m0_ ? m0_->data : NULL; memsize = m0_ ? m0_->size : 0; \
   } while (0)
 #define STOP_CHECK() do { \
     if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) || \
@@ -282,24 +289,33 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
     } \
   } while (0)
 
+/* Taken: moves pc by `off`, checking for a stop on backward edges (every
+ * loop has one). Not taken: skips the `len` cells of the instruction. */
+#define BRANCH(cond, off, len) do { \
+    if (cond) { \
+      int32_t o_ = (int32_t)(off); \
+      pc += o_; \
+      if (o_ <= 0) STOP_CHECK(); \
+    } else { \
+      pc += (len); \
+    } \
+    NEXT(); \
+  } while (0)
+
   goto enter;
 
   /* ---- control ---- */
 r_UNREACHABLE:
   TRAP(LOAM_TRAP_UNREACHABLE);
 r_BR:
-  pc = JUMP(FA);
-  NEXT();
+  BRANCH(true, FA, 2);
 r_BR_IF:
-  pc = (uint32_t)fp[FA] ? JUMP(FB) : pc + 2;
-  NEXT();
+  BRANCH((uint32_t)fp[FA], FB, 2);
 r_BR_UNLESS:
-  pc = (uint32_t)fp[FA] ? pc + 2 : JUMP(FB);
-  NEXT();
+  BRANCH(!(uint32_t)fp[FA], FB, 2);
 r_BR_TABLE: {
   uint32_t i = (uint32_t)fp[FA], n = FB;
-  pc = JUMP(pc[2 + (i < n ? i : n)].f[0]);
-  NEXT();
+  BRANCH(true, pc[2 + (i < n ? i : n)].f[0], 0);
 }
 r_RETURN: {
   const wasm_frame *fr = &s->frames[--s->nframes];
@@ -364,6 +380,7 @@ enter: {
   pc = c->rcells;
   NEXT();
 }
+
 r_LOOP_CHECK:
   STOP_CHECK();
   pc++;
@@ -467,13 +484,13 @@ op_ELEM_DROP:
   NEXT();
 op_MEMORY_SIZE: {
   WIN(0);
-  sp[0] = mem->pages;
+  sp[0] = inst->mem0->pages;
   pc += 2;
   NEXT();
 }
 op_MEMORY_GROW: {
   WIN(0);
-  sp[-1] = (uint32_t)loam_memory_grow(mem, (uint32_t)sp[-1]);
+  sp[-1] = (uint32_t)loam_memory_grow(inst->mem0, (uint32_t)sp[-1]);
   LOAD_INST(inst);
   pc += 2;
   NEXT();
@@ -548,22 +565,76 @@ op_REF_FUNC: {
     NEXT(); \
   }
   STORES(STORE_OP)
+#define STORE_K(NAME, T) \
+  stk_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)fp[FA] + FC; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v = (T)FB; \
+    memcpy(membase + ea, &v, sizeof v); \
+    pc += 3; \
+    NEXT(); \
+  }
+  STORES(STORE_K)
+/* Loads from (a + b) or (a + k) wrapped to 32 bits, plus the offset. */
+#define LOAD_ADD(NAME, T, CONV) \
+  la_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[FB] + (uint32_t)fp[FC]) + FD; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    fp[FA] = (CONV); \
+    pc += 3; \
+    NEXT(); \
+  } \
+  lk_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[FB] + FC) + FD; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    fp[FA] = (CONV); \
+    pc += 3; \
+    NEXT(); \
+  }
+  LOADS(LOAD_ADD)
+/* Binary ops whose right operand is loaded from slot c's address + d. */
+#define AS_INT32(x) ((uint32_t)(x))
+#define AS_INT64(x) ((uint64_t)(x))
+#define AS_BOOL(x) ((uint64_t)(x))
+#define MEM_OP(T, RD, WR, NAME, EXPR) \
+  m_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)fp[FC] + FD; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T a = RD(fp[FB]), b; \
+    memcpy(&b, membase + ea, sizeof b); \
+    fp[FA] = WR(EXPR); \
+    pc += 3; \
+    NEXT(); \
+  }
+#define MEM_I32(NAME, EXPR) MEM_OP(uint32_t, AS_INT32, AS_INT32, NAME, EXPR)
+#define MEM_I64(NAME, EXPR) MEM_OP(uint64_t, AS_INT64, AS_INT64, NAME, EXPR)
+#define MEM_F32(NAME, EXPR) MEM_OP(float, wn_f32, wn_bits32, NAME, EXPR)
+#define MEM_F64(NAME, EXPR) MEM_OP(double, wn_f64, wn_bits64, NAME, EXPR)
+#define MEM_F32C(NAME, EXPR) MEM_OP(float, wn_f32, AS_BOOL, NAME, EXPR)
+#define MEM_F64C(NAME, EXPR) MEM_OP(double, wn_f64, AS_BOOL, NAME, EXPR)
+  WN_I32_BINARY(MEM_I32) WN_I64_BINARY(MEM_I64)
+  WN_F32_ARITH(MEM_F32) WN_F64_ARITH(MEM_F64)
+  WN_F32_COMPARE(MEM_F32C) WN_F64_COMPARE(MEM_F64C)
 
   /* ---- numeric (lists in numeric.h) ---- */
 #define INT_OP(T, NAME, EXPR) \
   rr_##NAME: { T a = (T)fp[FB], b = (T)fp[FC]; fp[FA] = (T)(EXPR); \
                pc += 3; NEXT(); } \
   brif_##NAME: { T a = (T)fp[FA], b = (T)fp[FB]; \
-                 pc = truthy(EXPR) ? JUMP(FC) : pc + 3; NEXT(); } \
+                 BRANCH(truthy(EXPR), FC, 3); } \
   brunless_##NAME: { T a = (T)fp[FA], b = (T)fp[FB]; \
-                     pc = truthy(EXPR) ? pc + 3 : JUMP(FC); NEXT(); }
+                     BRANCH(!truthy(EXPR), FC, 3); }
 #define I32_OP(NAME, EXPR) INT_OP(uint32_t, NAME, EXPR) \
   k_##NAME: { uint32_t a = (uint32_t)fp[FB], b = FC; fp[FA] = (uint32_t)(EXPR); \
               pc += 3; NEXT(); } \
   kbrif_##NAME: { uint32_t a = (uint32_t)fp[FA], b = FB; \
-                  pc = truthy(EXPR) ? JUMP(FC) : pc + 3; NEXT(); } \
+                  BRANCH(truthy(EXPR), FC, 3); } \
   kbrunless_##NAME: { uint32_t a = (uint32_t)fp[FA], b = FB; \
-                      pc = truthy(EXPR) ? pc + 3 : JUMP(FC); NEXT(); }
+                      BRANCH(!truthy(EXPR), FC, 3); }
 #define I64_OP(NAME, EXPR) INT_OP(uint64_t, NAME, EXPR) \
   k_##NAME: { uint64_t a = fp[FB], b = pc[2].u64; fp[FA] = (uint64_t)(EXPR); \
               pc += 3; NEXT(); }
@@ -581,9 +652,9 @@ op_REF_FUNC: {
   rr_##NAME: { T a = RD(fp[FB]), b = RD(fp[FC]); fp[FA] = (EXPR); \
                pc += 3; NEXT(); } \
   brif_##NAME: { T a = RD(fp[FA]), b = RD(fp[FB]); \
-                 pc = (EXPR) ? JUMP(FC) : pc + 3; NEXT(); } \
+                 BRANCH((EXPR), FC, 3); } \
   brunless_##NAME: { T a = RD(fp[FA]), b = RD(fp[FB]); \
-                     pc = (EXPR) ? pc + 3 : JUMP(FC); NEXT(); }
+                     BRANCH(!(EXPR), FC, 3); }
 #define F32_CMP(NAME, EXPR) FLOAT_CMP(float, wn_f32, NAME, EXPR)
 #define F64_CMP(NAME, EXPR) FLOAT_CMP(double, wn_f64, NAME, EXPR)
 #define RAW_BIN(NAME, EXPR) \

@@ -81,6 +81,23 @@ static const uint16_t store_of[WASM_OP_COUNT] = {
     WASM_STORE_OPS(X_)
 #undef X_
 };
+static const uint16_t m_of[WASM_OP_COUNT] = {
+#define X_(NAME) [WASM_OP_##NAME] = WASM_R_M_##NAME,
+    INT_BINARY(MAP2) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
+    WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2)
+#undef X_
+};
+
+/* The full-width load of a numeric op's operand type (the ops of each
+ * type are contiguous in WASM_OPS). */
+static uint32_t operand_load(uint32_t op) {
+  if (op >= WASM_OP_I32_EQZ && op <= WASM_OP_I32_ROTR) return WASM_R_L_I32_LOAD;
+  if (op >= WASM_OP_I64_EQZ && op <= WASM_OP_I64_ROTR) return WASM_R_L_I64_LOAD;
+  if (op >= WASM_OP_F32_EQ && op <= WASM_OP_F32_COPYSIGN) return WASM_R_L_F32_LOAD;
+  if (op >= WASM_OP_F64_EQ && op <= WASM_OP_F64_COPYSIGN) return WASM_R_L_F64_LOAD;
+  return 0;
+}
+
 /* Fused compare-and-branch ops by the register op computing the condition
  * (BRUNLESS_x and KBRUNLESS_x directly follow BRIF_x and KBRIF_x). */
 static const uint16_t brif_of[WASM_NOPS] = {
@@ -364,6 +381,24 @@ static void binary(lw *L, uint32_t op) {
   uint32_t a, b = 0;
   uint64_t k = 0;
   bool kform = false;
+  uint32_t mop = m_of[op], ld = operand_load(op), p = NONE;
+  if (mop && L->last_dst != NONE && L->last_op == ld) {
+    if (eb.kind == E_STK && L->last_dst == S(L, pb)) p = pb;
+    else if (ea.kind == E_STK && L->last_dst == S(L, pa) && commutes(op)) p = pa;
+  }
+  if (p != NONE) {  /* the operand loaded just before: a memory operand */
+    uint32_t ls = L->last_start, x = FLD(L, ls, 1), off = FLD(L, ls, 2);
+    L->n = ls;
+    a = slot(L, p == pb ? pa : pb);
+    L->h -= 2;
+    u = emit(L, mop, 3);
+    FLD(L, u, 1) = a;
+    FLD(L, u, 2) = x;
+    FLD(L, u, 3) = off;
+    set_dst(L, u, S(L, pa));
+    push(L, E_STK, 0);
+    return;
+  }
   if (kop && eb.kind == E_K && ea.kind != E_K) {
     a = slot(L, pa), k = eb.v, kform = true;
   } else if (kop && ea.kind == E_K && eb.kind != E_K && commutes(op)) {
@@ -387,6 +422,11 @@ static void binary(lw *L, uint32_t op) {
   push(L, E_STK, 0);
 }
 
+/* LA_x (or LK_x with a constant) for the load L_x. */
+static uint32_t la_op(uint32_t rop, bool k) {
+  return WASM_R_LA_I32_LOAD + 2 * (rop - WASM_R_L_I32_LOAD) + (k ? 1 : 0);
+}
+
 static void unary(lw *L, uint32_t rop) {
   uint32_t p = L->h - 1, a = slot(L, p);
   uint32_t u = emit(L, rop, 2);
@@ -396,8 +436,22 @@ static void unary(lw *L, uint32_t rop) {
 }
 
 static void load(lw *L, uint32_t rop, uint64_t offset) {
-  uint32_t p = L->h - 1, a = slot(L, p);
-  uint32_t u = emit(L, rop, 3);
+  uint32_t p = L->h - 1, u;
+  if (L->st[p].kind == E_STK && L->last_dst == S(L, p) &&
+      (L->last_op == WASM_R_R_I32_ADD || L->last_op == WASM_R_K_I32_ADD)) {
+    /* the address was computed just before: add and load in one */
+    uint32_t ls = L->last_start, a = FLD(L, ls, 1), b = FLD(L, ls, 2);
+    bool k = L->last_op == WASM_R_K_I32_ADD;
+    L->n = ls;
+    u = emit(L, la_op(rop, k), 3);
+    FLD(L, u, 1) = a;
+    FLD(L, u, 2) = b;
+    FLD(L, u, 3) = (uint32_t)offset;
+    set_dst(L, u, S(L, p));
+    return;
+  }
+  uint32_t a = slot(L, p);
+  u = emit(L, rop, 3);
   FLD(L, u, 1) = a;
   FLD(L, u, 2) = (uint32_t)offset;
   set_dst(L, u, S(L, p));
@@ -405,6 +459,18 @@ static void load(lw *L, uint32_t rop, uint64_t offset) {
 }
 
 static void store(lw *L, uint32_t rop, uint64_t offset) {
+  entry v = L->st[L->h - 1];
+  bool wide = rop == WASM_R_S_I64_STORE || rop == WASM_R_S_F64_STORE;
+  if (v.kind == E_K && (!wide || v.v <= UINT32_MAX)) {
+    uint32_t a = slot(L, L->h - 2);
+    L->h -= 2;
+    uint32_t u = emit(L, rop - WASM_R_S_I32_STORE + WASM_R_SK_I32_STORE, 3);
+    FLD(L, u, 0) = a;
+    FLD(L, u, 1) = (uint32_t)v.v;
+    FLD(L, u, 2) = (uint32_t)offset;
+    barrier(L);
+    return;
+  }
   uint32_t a = slot(L, L->h - 2), b = slot(L, L->h - 1);
   L->h -= 2;
   uint32_t u = emit(L, rop, 3);
@@ -620,6 +686,10 @@ static void resolve(lw *L) {
       if (trap == NONE) trap = emit(L, WASM_R_UNREACHABLE, 1);
       to = trap;
     }
+    /* backward branches check themselves: skip the header's check */
+    if (to <= f->base && L->c->cells[f->target].u64 == WASM_OP_LOOP_CHECK &&
+        (uint32_t)L->out[to].u64 == WASM_R_LOOP_CHECK)
+      to++;
     FLD(L, f->base, f->k) = to - f->base;
   }
 }
@@ -688,7 +758,10 @@ static const char *rop_name(uint32_t op) {
   if (op < WASM_R_KBRIF_I32_EQ) return (op - WASM_R_BRIF_I32_EQ) % 2 ? "BRUNLESS" : "BRIF";
   if (op < WASM_R_L_I32_LOAD) return (op - WASM_R_KBRIF_I32_EQ) % 2 ? "KBRUNLESS" : "KBRIF";
   if (op < WASM_R_S_I32_STORE) return "LOAD";
-  return "STORE";
+  if (op < WASM_R_SK_I32_STORE) return "STORE";
+  if (op < WASM_R_LA_I32_LOAD) return "STOREK";
+  if (op < WASM_R_M_I32_EQ) return (op - WASM_R_LA_I32_LOAD) % 2 ? "LOADK+" : "LOAD+";
+  return "M";
 }
 
 void wasm_rcode_dump(const wasm_code *c, void *stream) {

@@ -37,6 +37,17 @@
  *      BRIF_<op> a b o / BRUNLESS_<op> a b o (branch if op(a, b) != 0 / == 0)
  *      KBRIF_<op> a k o / KBRUNLESS_<op> a k o (i32 ops with a constant)
  *      L_<load> d a x | S_<store> a b x (address slot a, value slot b)
+ *      SK_<store> a k x (a constant value)
+ *      LA_<load> d a b x / LK_<load> d a k x (address (a + b) or (a + k),
+ *                    wrapped to 32 bits, then + x: i32.add fused into it)
+ *      M_<op> d a b x (binary op whose right operand is the full-width
+ *                    load of its type from address slot b + x)
+ *
+ * Loops. A loop header keeps its LOOP_CHECK (the interrupt/fuel/deadline
+ * check), but backward branches land just after it and run the check
+ * themselves: every branch with a negative or zero offset checks when
+ * taken. So each arrival at a loop header costs one check, as in the
+ * stack code, without a dispatch of its own on the hot back edge.
  */
 #ifndef LOAM_WASM_LOWER_H
 #define LOAM_WASM_LOWER_H
@@ -99,6 +110,17 @@ typedef enum wasm_rop {
 #undef X_
 #define X_(NAME) WASM_R_S_##NAME,
   WASM_STORE_OPS(X_)
+#undef X_
+#define X_(NAME) WASM_R_SK_##NAME,
+  WASM_STORE_OPS(X_)
+#undef X_
+#define X_(NAME) WASM_R_LA_##NAME, WASM_R_LK_##NAME,
+  WASM_LOAD_OPS(X_)
+#undef X_
+#define X_(NAME) WASM_R_M_##NAME,
+  WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
+  WN_F32_ARITH(WASM_R_NAME2) WN_F64_ARITH(WASM_R_NAME2)
+  WN_F32_COMPARE(WASM_R_NAME2) WN_F64_COMPARE(WASM_R_NAME2)
 #undef X_
   WASM_R_END
 } wasm_rop;
