@@ -697,6 +697,30 @@ static void run_inline(struct loam_executor *ex, ex_worker *w) {
   ex_release(ex, w);
 }
 
+/* Recovers w in this process before its keys are looked up: recovery
+ * re-queues accepted invocations (adopting placeholders of their keys) and
+ * re-writes the key rows of invocations whose END is in the oplog, so the
+ * store's answer for a key is complete. [mu] held (released meanwhile). */
+static void ensure_recovered(struct loam_executor *ex, ex_worker *w) {
+  if (w->recovered) return;
+  ex_claim(ex, w);
+  if (!w->recovered && !w->rt) {
+    pthread_mutex_unlock(&ex->mu);
+    loam_error err;
+    ex_make_room(ex, w);
+    bool ok = ex_runtime_load(ex, w, &err);
+    pthread_mutex_lock(&ex->mu);
+    if (!ok) {
+      char why[1024];
+      snprintf(why, sizeof why, "recovery failed: %.900s", err.message);
+      ex_set_status(ex, w, LOAM_WS_FAILED, why);
+    } else if (w->status == LOAM_WS_SUSPENDED) {
+      w->status = LOAM_WS_IDLE;
+    }
+  }
+  ex_release(ex, w);
+}
+
 /* Enqueues a new invocation (state LOOKUP placeholder) for running.
  * `accept`: write ENQUEUED first and return its ticket. [mu] held. */
 static loam_ds_ticket start(struct loam_executor *ex, ex_worker *w, ex_invocation *inv,
@@ -777,12 +801,14 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
   }
   inv->refs++; /* ours */
   ex_inflight_add(w, inv);
+  ensure_recovered(ex, w); /* may adopt inv (its key was pending) */
+  bool lookup = inv->state == EX_INV_LOOKUP;
   pthread_mutex_unlock(&ex->mu);
 
   loam_ds_key k = {0};
   bool found = false;
   loam_error kerr;
-  if (!loam_ds_key_get(ex->ds, w->id, keybuf, &k, &found, &kerr)) found = false;
+  if (!lookup || !loam_ds_key_get(ex->ds, w->id, keybuf, &k, &found, &kerr)) found = false;
   loam_ds_ticket t = 1;
   if (found && k.status != LOAM_DS_KEY_PENDING) {
     settle_from_store(ex, inv, fn, &k);
@@ -790,18 +816,13 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
   } else {
     pthread_mutex_lock(&ex->mu);
     if (inv->state == EX_INV_LOOKUP && found) {
-      inv->state = EX_INV_ORPHAN; /* recovery adopts it */
-      w->force_load = !w->recovered;
-      if (w->recovered) {
-        ex_fail(&inv->err, LOAM_ERR_NOT_FOUND, "invocation %s is pending in the store but "
-                "not known to the worker", keybuf);
-        inv->status = LOAM_ERR_NOT_FOUND;
-        inv->acked = true;
-        ex_inflight_remove(w, inv);
-        ex_inv_unref(ex, inv);
-      } else {
-        ex_schedule(ex, w);
-      }
+      /* recovery ran and did not find it pending: the store is inconsistent */
+      ex_fail(&inv->err, LOAM_ERR_NOT_FOUND, "invocation %s is pending in the store but "
+              "not in the worker's oplog", keybuf);
+      inv->status = LOAM_ERR_NOT_FOUND;
+      inv->acked = true;
+      ex_inflight_remove(w, inv);
+      ex_inv_unref(ex, inv);
     } else if (inv->state == EX_INV_LOOKUP) {
       t = start(ex, w, inv, fn, &bin, accept_only, err);
       if (!t) { /* nothing queued: the placeholder goes */

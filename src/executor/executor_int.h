@@ -105,6 +105,10 @@ typedef struct ex_runtime {
   uint32_t since_snapshot;      /* invocations since the last snapshot */
   uint64_t bytes_since_snapshot;
   size_t env_bytes;             /* environ_get's buffer size */
+  /* The running invocation whose START entry is not written yet: it is
+   * written just before the first entry the invocation records, or with its
+   * END (one entry less for invocations without host calls). */
+  struct ex_invocation *start_pending;
 } ex_runtime;
 
 typedef struct ex_worker {
@@ -194,6 +198,8 @@ bool ex_snapshot(struct loam_executor *ex, ex_worker *w, loam_error *err);
 void ex_suspend(struct loam_executor *ex, ex_worker *w);
 
 /* run.c */
+/* Writes the running invocation's START entry if it is still pending. */
+void ex_write_start(ex_runtime *rt);
 void ex_run_queue(struct loam_executor *ex, ex_worker *w);
 void ex_inv_unref(struct loam_executor *ex, ex_invocation *inv); /* [mu] held */
 void ex_inv_finish(struct loam_executor *ex, ex_invocation *inv, loam_ds_ticket t);

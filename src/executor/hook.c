@@ -110,6 +110,7 @@ static loam_status on_output(ex_runtime *rt, loam_wasi_call *c) {
     return trap(c, "replay diverged: the guest wrote output the oplog does not have%s%s",
                 "", "");
   } else if (rt->recording) {
+    ex_write_start(rt);
     loam_oplog_entry le = {.kind = LOAM_OPLOG_LOG};
     le.u.log.stream = (uint8_t)c->args[0];
     le.u.log.bytes = (loam_oplog_bytes){bytes, len};
@@ -168,6 +169,7 @@ static void record(ex_runtime *rt, loam_wasi_call *c, const range *r, int nr) {
   }
   char name[96];
   snprintf(name, sizeof name, "wasi_snapshot_preview1.%s", c->name);
+  ex_write_start(rt);
   loam_oplog_entry e = {.kind = LOAM_OPLOG_HOST_CALL};
   e.u.host.index = (uint32_t)c->index;
   e.u.host.name = name;

@@ -88,6 +88,14 @@ static loam_ds_ticket append_start(struct loam_executor *ex, ex_worker *w,
   return ex_append(ex, w, w->rt, &e, NULL, err);
 }
 
+void ex_write_start(ex_runtime *rt) {
+  ex_invocation *inv = rt->start_pending;
+  if (!inv) return;
+  rt->start_pending = NULL;
+  loam_error err;
+  append_start(rt->ex, rt->w, inv, &err);
+}
+
 /* Writes the end entry and the key's final state; returns the ticket. */
 static loam_ds_ticket append_end(struct loam_executor *ex, ex_worker *w, ex_runtime *rt,
                                  ex_invocation *inv, bool ok, const char *msg) {
@@ -159,6 +167,7 @@ static void finish_ok(struct loam_executor *ex, ex_worker *w, ex_invocation *inv
   inv->nresults = inv->results ? n : 0;
   inv->status = LOAM_OK;
   loam_fault_point("mid-invocation");
+  ex_write_start(rt);
   loam_ds_ticket t = append_end(ex, w, rt, inv, true, NULL);
   rt->since_snapshot++;
   pthread_mutex_lock(&ex->mu);
@@ -212,7 +221,9 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     pthread_mutex_lock(&ex->mu);
     w->running_store = rt->store;
     pthread_mutex_unlock(&ex->mu);
-    append_start(ex, w, inv, &err);
+    /* A crashed earlier attempt's START and host calls are in the oplog: this
+     * run continues it (a new START would make recovery forget them). */
+    rt->start_pending = inv->nreplay ? NULL : inv;
     rt->replay = inv->replay;
     rt->nreplay = inv->nreplay;
     rt->replay_pos = 0;
@@ -221,6 +232,7 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     rt->recording = true;
     loam_value *results[EX_MAX_SIG] = {0};
     loam_status st = ex_call(ex, rt, inv->fn, inv->params, results, true, &err);
+    if (st != LOAM_OK) ex_write_start(rt); /* ERROR/INTERRUPTED/END follow a START */
     rt->replaying = rt->recording = false;
     rt->replay = NULL;
     rt->nreplay = 0;

@@ -328,7 +328,7 @@ static void requeue(struct loam_executor *ex, ex_worker *w, scan *s, found *fs, 
 
 /* Reads the oplog from `from` and replays / requeues. */
 static bool recover_tail(struct loam_executor *ex, ex_runtime *rt, uint64_t from,
-                         uint64_t snap_index, loam_error *err) {
+                         uint64_t snap_index, bool first, loam_error *err) {
   ex_worker *w = rt->w;
   scan s = {.err = err};
   if (!loam_ds_oplog_read(ex->ds, w->id, from, 0, collect, &s, err) || s.bad) {
@@ -342,6 +342,7 @@ static bool recover_tail(struct loam_executor *ex, ex_runtime *rt, uint64_t from
   found *cur = NULL;
   bool ok = fs != NULL;
   uint64_t replayed = 0;
+  loam_ds_ticket repair = 0;
   for (size_t i = 0; ok && i < s.n; i++) {
     loam_oplog_entry *e = &s.e[i];
     if (s.idx[i] > rt->last_index) rt->last_index = s.idx[i];
@@ -369,6 +370,14 @@ static bool recover_tail(struct loam_executor *ex, ex_runtime *rt, uint64_t from
       cur = NULL;
       break;
     case LOAM_OPLOG_INVOKE_END: {
+      /* The key row is queued after the END and may not have made it to the
+       * store before a crash: write it again (insert-or-replace). */
+      const char *res = e->u.end.ok ? NULL : (e->u.end.error ? e->u.end.error : "");
+      if (first) repair = loam_ds_key_put(ex->ds, w->id, e->u.end.key, s.idx[i],
+                               e->u.end.ok ? LOAM_DS_KEY_DONE : LOAM_DS_KEY_FAILED,
+                               res ? (const uint8_t *)res : e->u.end.result.data,
+                               res ? strlen(res) : e->u.end.result.len, err);
+      if (first && !repair) ok = false;
       found *f = find_key(&s, fs, nf, e->u.end.key);
       if (!f) break;
       f->ended = true;
@@ -386,6 +395,7 @@ static bool recover_tail(struct loam_executor *ex, ex_runtime *rt, uint64_t from
       break;
     }
   }
+  if (ok && repair) ok = loam_ds_wait(ex->ds, repair, err);
   if (ok) requeue(ex, w, &s, fs, nf);
   rt->since_snapshot += (uint32_t)replayed;
   for (size_t i = 0; i < nf; i++) free(fs[i].host);
@@ -419,7 +429,10 @@ bool ex_runtime_load(struct loam_executor *ex, ex_worker *w, loam_error *err) {
     pthread_mutex_lock(&ex->mu);
     w->completed = completed;
     pthread_mutex_unlock(&ex->mu);
-    ok = recover_tail(ex, rt, from, snap_index, err);
+    pthread_mutex_lock(&ex->mu);
+    bool first = !w->recovered;
+    pthread_mutex_unlock(&ex->mu);
+    ok = recover_tail(ex, rt, from, snap_index, first, err);
   }
   if (!ok) {
     ex_runtime_free(rt);
