@@ -81,7 +81,7 @@ json_t *srv_body_object(const srv_req *q, srv_reply *r) {
     return NULL;
   }
   json_error_t je;
-  json_t *j = json_loadb(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
+  json_t *j = json_loadb(q->body, q->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!j) {
     srv_error(r, 400, "malformed JSON at line %d, column %d: %s", je.line, je.column,
               je.text);
