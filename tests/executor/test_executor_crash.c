@@ -19,6 +19,7 @@
 #include "exec_helpers.h"
 #include "durable/fault.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,42 +36,60 @@ static loam_executor_options opts(void) {
   return o;
 }
 
+/* One kind of traffic in the child: 'c' inc-by on counter c, 'r' random on
+ * clocks r, 'q' enqueued inc-by on counter q. Each runs on its own thread so
+ * the committer batches entries of several workers together. */
+typedef struct traffic { loam_executor *ex; char kind; int fd; } traffic;
+
+static pthread_mutex_t pipe_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void send_report(int fd, report r) {
+  pthread_mutex_lock(&pipe_mu);
+  if (write(fd, &r, sizeof r) != sizeof r) _exit(4);
+  pthread_mutex_unlock(&pipe_mu);
+}
+
+static void *traffic_main(void *arg) {
+  traffic *t = arg;
+  loam_error err;
+  for (uint32_t i = 0; i < N; i++) {
+    char key[32];
+    uint64_t v = 0;
+    /* the attempt first: the parent retries every attempted key */
+    send_report(t->fd, (report){(char)(t->kind - 'a' + 'A'), i, 0});
+    snprintf(key, sizeof key, "%c%u", t->kind, i);
+    if (t->kind == 'c') {
+      if (call_u64(t->ex, "counter", "c", "inc-by", 1, 1, false, key, &v, &err) == LOAM_OK)
+        send_report(t->fd, (report){'c', i, v});
+    } else if (t->kind == 'r') {
+      if (call_u64(t->ex, "clocks", "r", "random", 0, 0, false, key, &v, &err) == LOAM_OK)
+        send_report(t->fd, (report){'r', i, v});
+    } else {
+      loam_value *p = loam_value_uint(loam_type_prim(LOAM_T_U64), 1);
+      if (loam_invoke(t->ex, "counter", "q", "inc-by", &p, 1, key, NULL, &err) == LOAM_OK)
+        send_report(t->fd, (report){'q', i, 0});
+      loam_value_free(p);
+    }
+  }
+  return NULL;
+}
+
 static void child_run(const char *dir, const char *fault, int fd) {
   if (fault) loam_fault_configure(fault);
   loam_executor_options o = opts();
   loam_error err;
   loam_executor *ex = loam_executor_open(dir, &o, &err);
   if (!ex) _exit(3);
-  for (uint32_t i = 0; i < N; i++) {
-    char key[32];
-    uint64_t v = 0;
-    /* mark the attempt first: the parent retries every attempted key */
-    report a = {'a', i, 0};
-    if (write(fd, &a, sizeof a) != sizeof a) _exit(4);
-    snprintf(key, sizeof key, "c%u", i);
-    if (call_u64(ex, "counter", "c", "inc-by", 1, 1, false, key, &v, &err) == LOAM_OK) {
-      report r = {'c', i, v};
-      if (write(fd, &r, sizeof r) != sizeof r) _exit(4);
-    }
-    snprintf(key, sizeof key, "r%u", i);
-    if (call_u64(ex, "clocks", "r", "random", 0, 0, false, key, &v, &err) == LOAM_OK) {
-      report r = {'r', i, v};
-      if (write(fd, &r, sizeof r) != sizeof r) _exit(4);
-    }
-    snprintf(key, sizeof key, "q%u", i);
-    loam_value *p = loam_value_uint(loam_type_prim(LOAM_T_U64), 1);
-    if (loam_invoke(ex, "counter", "q", "inc-by", &p, 1, key, NULL, &err) == LOAM_OK) {
-      report r = {'q', i, 0};
-      if (write(fd, &r, sizeof r) != sizeof r) _exit(4);
-    }
-    loam_value_free(p);
-  }
+  pthread_t th[3];
+  traffic t[3] = {{ex, 'c', fd}, {ex, 'r', fd}, {ex, 'q', fd}};
+  for (int k = 0; k < 3; k++) pthread_create(&th[k], NULL, traffic_main, &t[k]);
+  for (int k = 0; k < 3; k++) pthread_join(th[k], NULL);
   loam_executor_close(ex);
   _exit(0);
 }
 
 typedef struct seen {
-  uint32_t attempted;          /* highest attempt + 1 */
+  uint32_t attempted;          /* highest attempt + 1 over the kinds */
   bool c_ack[N], r_ack[N], q_ack[N];
   uint64_t c_val[N], r_val[N];
 } seen;
@@ -93,7 +112,7 @@ static int run_child(const char *dir, const char *fault, int kill_after_ms, seen
   report r;
   while (read(fds[0], &r, sizeof r) == sizeof r) {
     assert_true(r.i < N);
-    if (r.kind == 'a' && r.i + 1 > s->attempted) s->attempted = r.i + 1;
+    if (r.kind >= 'A' && r.kind <= 'Z' && r.i + 1 > s->attempted) s->attempted = r.i + 1;
     if (r.kind == 'c') s->c_ack[r.i] = true, s->c_val[r.i] = r.value;
     if (r.kind == 'r') s->r_ack[r.i] = true, s->r_val[r.i] = r.value;
     if (r.kind == 'q') s->q_ack[r.i] = true;
