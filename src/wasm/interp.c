@@ -281,9 +281,11 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
     inst = (i); const loam_memory *m0_ = inst->mem0; \
     membase = m0_ ? m0_->data : NULL; memsize = m0_ ? m0_->size : 0; \
   } while (0)
+#define STOP_PENDING() \
+  (atomic_load_explicit(&s->interrupt, memory_order_relaxed) || \
+   (metering && --period == 0))
 #define STOP_CHECK() do { \
-    if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) || \
-                 (metering && --period == 0))) { \
+    if (UNLIKELY(STOP_PENDING())) { \
       st = stop_check(s, &calls, &period); \
       if (st) goto trap; \
     } \
@@ -295,7 +297,7 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
     if (cond) { \
       int32_t o_ = (int32_t)(off); \
       pc += o_; \
-      if (o_ <= 0) STOP_CHECK(); \
+      if (o_ <= 0 && UNLIKELY(STOP_PENDING())) goto slow_check; \
     } else { \
       pc += (len); \
     } \
@@ -382,8 +384,14 @@ enter: {
 }
 
 r_LOOP_CHECK:
-  STOP_CHECK();
   pc++;
+  if (UNLIKELY(STOP_PENDING())) goto slow_check;
+  NEXT();
+/* The slow half of a stop check whose fast half said so; pc is where the
+ * code continues. */
+slow_check:
+  st = stop_check(s, &calls, &period);
+  if (st) goto trap;
   NEXT();
 
   /* ---- moves, constants, globals, select ---- */

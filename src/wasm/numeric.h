@@ -236,6 +236,17 @@ static inline uint64_t wn_sat_i64_u(double x) {
   return (uint64_t)x;
 }
 
+/* Rounding that quiets NaNs: some compilers (gcc -O2) inline floor & co.
+ * as integer tricks that pass a signalling NaN through unchanged, while
+ * wasm requires a quiet (arithmetic) NaN out. */
+#define WN_ROUNDING(NAME, FN, T) \
+  static inline T NAME(T x) { return x != x ? x + x : FN(x); }
+WN_ROUNDING(wn_ceilf, ceilf, float) WN_ROUNDING(wn_floorf, floorf, float)
+WN_ROUNDING(wn_truncf, truncf, float) WN_ROUNDING(wn_rintf, rintf, float)
+WN_ROUNDING(wn_ceil, ceil, double) WN_ROUNDING(wn_floor, floor, double)
+WN_ROUNDING(wn_trunc, trunc, double) WN_ROUNDING(wn_rint, rint, double)
+#undef WN_ROUNDING
+
 /* ---- op lists ------------------------------------------------------------
  * Binary integer ops: X(OP, expression over a, b of type uint32_t/uint64_t).
  * Comparisons yield 0/1, which is also a valid i32 slot. */
@@ -299,16 +310,16 @@ static inline uint64_t wn_sat_i64_u(double x) {
   X(I64_CLZ, wn_clz64(x)) X(I64_CTZ, wn_ctz64(x)) \
   X(I64_POPCNT, (uint64_t)__builtin_popcountll(x)) \
   X(F32_ABS, x & 0x7fffffffu) X(F32_NEG, (x ^ 0x80000000u) & 0xffffffffu) \
-  X(F32_CEIL, wn_bits32(ceilf(wn_f32(x)))) \
-  X(F32_FLOOR, wn_bits32(floorf(wn_f32(x)))) \
-  X(F32_TRUNC, wn_bits32(truncf(wn_f32(x)))) \
-  X(F32_NEAREST, wn_bits32(rintf(wn_f32(x)))) \
+  X(F32_CEIL, wn_bits32(wn_ceilf(wn_f32(x)))) \
+  X(F32_FLOOR, wn_bits32(wn_floorf(wn_f32(x)))) \
+  X(F32_TRUNC, wn_bits32(wn_truncf(wn_f32(x)))) \
+  X(F32_NEAREST, wn_bits32(wn_rintf(wn_f32(x)))) \
   X(F32_SQRT, wn_bits32(sqrtf(wn_f32(x)))) \
   X(F64_ABS, x & 0x7fffffffffffffffull) X(F64_NEG, x ^ 0x8000000000000000ull) \
-  X(F64_CEIL, wn_bits64(ceil(wn_f64(x)))) \
-  X(F64_FLOOR, wn_bits64(floor(wn_f64(x)))) \
-  X(F64_TRUNC, wn_bits64(trunc(wn_f64(x)))) \
-  X(F64_NEAREST, wn_bits64(rint(wn_f64(x)))) \
+  X(F64_CEIL, wn_bits64(wn_ceil(wn_f64(x)))) \
+  X(F64_FLOOR, wn_bits64(wn_floor(wn_f64(x)))) \
+  X(F64_TRUNC, wn_bits64(wn_trunc(wn_f64(x)))) \
+  X(F64_NEAREST, wn_bits64(wn_rint(wn_f64(x)))) \
   X(F64_SQRT, wn_bits64(sqrt(wn_f64(x)))) \
   X(I32_WRAP_I64, (uint32_t)x) \
   X(I64_EXTEND_I32_S, wn_sext(x, 32)) X(I64_EXTEND_I32_U, (uint32_t)x) \
