@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|examples|asan|fuzz]
+# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|examples|server|asan|fuzz]
 #   unit  Release build (build/), every cmocka program in build/tests/
 #   spec  the WebAssembly spec suite through build/loam (tests/spec/run.sh)
 #   wasi  WASI guests against build/loam (tests/wasi/run.sh, when present)
 #   examples  the example C guests: loam new + loam build + inspect + run
 #         (tests/bindgen/examples.sh; test_bindgen runs with the unit tests)
+#   server  `loam server` end to end over HTTP with the CLI and curl
+#         (tests/server/run.sh: endpoints, bad requests, concurrency)
 #   asan  ASan+UBSan build (build-asan/): unit tests and spec suite again
 #   fuzz  libFuzzer build (build-fuzz/): every fuzz/fuzz_<name>.c target from
 #         fuzz/corpus/<name>/, LOAM_FUZZ_SECONDS (default 60) in all
@@ -61,6 +63,8 @@ unit_tests() {
 spec() { tests/spec/run.sh "$1/loam"; }
 
 examples() { tests/bindgen/examples.sh "$root/build/loam"; }
+
+server() { tests/server/run.sh "$root/build/loam"; }
 
 wasi() {
   if [ -x tests/wasi/run.sh ]; then
@@ -143,6 +147,10 @@ run_examples() {
   [ -x build/loam ] || step "build (Release)" build build || return
   step "examples" examples
 }
+run_server() {
+  [ -x build/loam ] || step "build (Release)" build build || return
+  step "server" server
+}
 run_asan() {
   step "build (ASan+UBSan)" build build-asan || return
   step "unit tests (ASan+UBSan)" unit_tests build-asan
@@ -154,14 +162,15 @@ run_fuzz() {
 }
 
 case "$what" in
-  all) run_unit; run_spec; run_wasi; run_examples; run_asan; run_fuzz ;;
+  all) run_unit; run_spec; run_wasi; run_examples; run_server; run_asan; run_fuzz ;;
   unit) run_unit ;;
   spec) run_spec ;;
   wasi) run_wasi ;;
   examples) run_examples ;;
+  server) run_server ;;
   asan) run_asan ;;
   fuzz) run_fuzz ;;
-  *) echo "usage: tests/run.sh [all|unit|spec|wasi|examples|asan|fuzz]" >&2; exit 2 ;;
+  *) echo "usage: tests/run.sh [all|unit|spec|wasi|examples|server|asan|fuzz]" >&2; exit 2 ;;
 esac
 
 echo
