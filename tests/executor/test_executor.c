@@ -583,6 +583,30 @@ static void test_replay_divergence(void **state) {
   free(dir);
 }
 
+static void test_exit(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "clocks", "clocks", &err));
+  loam_value *code = loam_value_uint(loam_type_prim(LOAM_T_U32), 3);
+  loam_invoke_result r = {0};
+  assert_int_equal(loam_invoke_and_await(ex, "clocks", "x", "quit", &code, 1, NULL, &r, &err),
+                   LOAM_TRAP_EXIT);
+  loam_value_free(code);
+  loam_worker_info wi;
+  assert_true(loam_worker_get(ex, "clocks", "x", &wi, &err));
+  assert_int_equal(wi.status, LOAM_WS_EXITED);
+  assert_non_null(strstr(wi.last_error, "exited with code 3"));
+  uint64_t v;
+  assert_int_not_equal(call_u64(ex, "clocks", "x", "digest", 0, 0, false, NULL, &v, &err), LOAM_OK);
+  assert_non_null(strstr(err.message, "Exited"));
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_template_exports),
@@ -600,6 +624,7 @@ int main(void) {
       cmocka_unit_test(test_loam_build_guest),
       cmocka_unit_test(test_idle_suspend),
       cmocka_unit_test(test_replay_divergence),
+      cmocka_unit_test(test_exit),
   };
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@ __asm__(".section \".custom_section.loam:wit\",\"\",@\n"
         ".ascii \"  say: func(n: u32) -> u32;\\n\"\n"
         ".ascii \"  env: func() -> u64;\\n\"\n"
         ".ascii \"  digest: func() -> u64;\\n\"\n"
+        ".ascii \"  quit: func(code: u32);\\n\"\n"
         ".ascii \"}\\n\"\n"
         ".ascii \"world clocks { export api; }\\n\"\n"
         ".text\n");
@@ -63,3 +64,6 @@ EXPORT("loam:clocks/api#env") uint64_t env(void) {
 }
 
 EXPORT("loam:clocks/api#digest") uint64_t get_digest(void) { return digest; }
+
+/* Ends the guest with proc_exit(code). */
+EXPORT("loam:clocks/api#quit") void quit(uint32_t code) { exit((int)code); }
