@@ -143,6 +143,13 @@ static void verify(const char *dir, const seen *s, const char *what) {
   if (before < acked || before > s->attempted)
     fail_msg("%s: count %llu, acked %u, attempted %u", what, (unsigned long long)before,
              acked, s->attempted);
+  /* accepted ("invoke") invocations run after the restart by themselves */
+  uint32_t qacked = 0;
+  for (uint32_t i = 0; i < N; i++) qacked += s->q_ack[i];
+  for (int k = 0; k < 1000 && get_count(ex, "q") < qacked; k++) usleep(10000);
+  if (get_count(ex, "q") < qacked)
+    fail_msg("%s: %u invocations accepted, only %llu ran after the restart", what, qacked,
+             (unsigned long long)get_count(ex, "q"));
   for (uint32_t i = 0; i < s->attempted; i++) {
     char key[32];
     uint64_t v = 0;
