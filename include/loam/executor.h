@@ -14,9 +14,20 @@
  * answering host calls from the oplog. An idempotency key already seen
  * returns the stored result without running again.
  *
- * Threads: every function here may be called from any thread. Workers run on
- * the executor's own thread pool, one invocation at a time each, in arrival
- * order.
+ * Threads: every function here may be called from any thread (but none may
+ * still be running when loam_executor_close is called). A worker runs one
+ * invocation at a time, in arrival order, on the executor's thread pool; a
+ * caller of loam_invoke_and_await whose worker nobody else is running runs
+ * the worker's queue on its own thread instead (one hand-off less).
+ *
+ * Defaults (loam_executor_options_default): 2 threads, fsync on commit,
+ * a snapshot every 1000 invocations or 4 MiB of oplog (and on suspend),
+ * suspend after 60 s idle, at most 1000 workers in memory, retries 3
+ * attempts 100 ms x3 up to 1 s with 15% jitter, no fuel or time limit.
+ *
+ * Not yet: host calls that touch files (path_open, fd_read, ...) are not
+ * recorded and run again on replay; resources in exported signatures are
+ * not listed as exports; golem:rpc imports (issue 7).
  *
  * Ownership: strings passed in are copied. Values passed in are borrowed;
  * results (loam_invoke_result) are owned by the caller and freed with
