@@ -607,6 +607,35 @@ static void test_exit(void **state) {
   free(dir);
 }
 
+static void test_versions(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "app", "counter", &err));
+  assert_int_equal(must_u64(ex, "app", "old", "inc-by", 1, 2, NULL), 2);
+  /* version 2 of "app" is a different module: old workers stay on 1 */
+  const loam_template_info *v2 = register_guest(ex, "app", "clocks", &err);
+  assert_non_null(v2);
+  assert_int_equal(v2->version, 2);
+  assert_int_equal(must_u64(ex, "app", "old", "inc-by", 1, 3, NULL), 5);
+  must_u64(ex, "app", "new", "random", 0, 0, NULL);
+  loam_worker_info wi;
+  assert_true(loam_worker_get(ex, "app", "old", &wi, &err));
+  assert_int_equal(wi.template_version, 1);
+  assert_true(loam_worker_get(ex, "app", "new", &wi, &err));
+  assert_int_equal(wi.template_version, 2);
+  loam_executor_close(ex);
+  ex = open_dir(dir, &o);
+  assert_int_equal(must_u64(ex, "app", "old", "get", 0, 0, NULL), 5);
+  assert_non_null(loam_template_get(ex, "app", 1, &err));
+  assert_int_equal(loam_template_get(ex, "app", 0, &err)->version, 2);
+  loam_executor_close(ex);
+  remove_dir(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_template_exports),
@@ -625,6 +654,7 @@ int main(void) {
       cmocka_unit_test(test_idle_suspend),
       cmocka_unit_test(test_replay_divergence),
       cmocka_unit_test(test_exit),
+      cmocka_unit_test(test_versions),
   };
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER"));
   return cmocka_run_group_tests(tests, NULL, NULL);
