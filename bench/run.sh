@@ -20,7 +20,7 @@ fi
 
 kernels=("$@")
 if [ ${#kernels[@]} -eq 0 ]; then
-  kernels=(matmul sha256 sort interp sieve hashmap nbody)
+  kernels=(matmul sha256 sort interp sieve hashmap nbody strings nqueens listsort spectral)
 fi
 
 build_kernel() {

@@ -415,6 +415,10 @@ r_GLOBAL_SET:
   inst->globals[FA]->value = fp[FB];
   pc += 2;
   NEXT();
+r_ADD_SHL:
+  fp[FA] = (uint32_t)fp[FB] + ((uint32_t)fp[FC] << (FD & 31));
+  pc += 3;
+  NEXT();
 r_SELECT:
   fp[FA] = (uint32_t)fp[FD] ? fp[FB] : fp[FC];
   pc += 3;

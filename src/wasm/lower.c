@@ -386,6 +386,23 @@ static void binary(lw *L, uint32_t op) {
     if (eb.kind == E_STK && L->last_dst == S(L, pb)) p = pb;
     else if (ea.kind == E_STK && L->last_dst == S(L, pa) && commutes(op)) p = pa;
   }
+  if (op == WASM_OP_I32_ADD && L->last_dst != NONE && L->last_op == WASM_R_K_I32_SHL) {
+    if (eb.kind == E_STK && L->last_dst == S(L, pb)) p = pb;
+    else if (ea.kind == E_STK && L->last_dst == S(L, pa)) p = pa;
+    if (p != NONE) {  /* a + (b << k): the shift computed just before */
+      uint32_t ls = L->last_start, x = FLD(L, ls, 1), k = FLD(L, ls, 2);
+      L->n = ls;
+      a = slot(L, p == pb ? pa : pb);
+      L->h -= 2;
+      u = emit(L, WASM_R_ADD_SHL, 3);
+      FLD(L, u, 1) = a;
+      FLD(L, u, 2) = x;
+      FLD(L, u, 3) = k;
+      set_dst(L, u, S(L, pa));
+      push(L, E_STK, 0);
+      return;
+    }
+  }
   if (p != NONE) {  /* the operand loaded just before: a memory operand */
     uint32_t ls = L->last_start, x = FLD(L, ls, 1), off = FLD(L, ls, 2);
     L->n = ls;

@@ -29,7 +29,8 @@
  *      BR o | BR_IF a o | BR_UNLESS a o | BR_TABLE a n, then n+1 cells o
  *      (the last is the default) | RETURN a (results from slots a..) |
  *      CALL func argbase | CALL_INDIRECT type table argbase a |
- *      LOOP_CHECK | UNREACHABLE
+ *      LOOP_CHECK | UNREACHABLE | ADD_SHL d a b k (i32: a + (b << k), the
+ *      scaled index of array addressing)
  *      R_<op> d a b (binary numeric op on slots)
  *      K_<op> d a k (integer op with a constant right operand; k is a
  *                    32-bit field for i32, a 64-bit cell for i64)
@@ -71,7 +72,7 @@
   X(MOV, 2) X(CONST32, 2) X(CONST64, 3) X(GLOBAL_GET, 2) X(GLOBAL_SET, 2) \
   X(SELECT, 3) X(BR, 2) X(BR_IF, 2) X(BR_UNLESS, 2) X(BR_TABLE, 2) \
   X(RETURN, 2) X(CALL, 2) X(CALL_INDIRECT, 3) X(LOOP_CHECK, 1) \
-  X(UNREACHABLE, 1)
+  X(UNREACHABLE, 1) X(ADD_SHL, 3)
 
 /* Binary numeric ops with a register form, in families. The X macros of
  * numeric.h take (NAME, EXPR) or (NAME, FN, T); these adapters drop the

@@ -1109,6 +1109,22 @@ static void test_lowering(void **state) {
   assert_int_equal((uint32_t)r, 7);
   assert_int_equal(call(0, &r, 1, GARBAGE), LOAM_OK);
   assert_int_equal((uint32_t)r, 8);
+  /* shift + add (array indexing), the count taken modulo 32 */
+  DEF(0, "addshl", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_CONST), 34,
+      O(I32_SHL), O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 2, GARBAGE | 1000, GARBAGE | 3), LOAM_OK);
+  assert_int_equal((uint32_t)r, 1012);
+  DEF(0, "shladd", "ii:i", 0, O(LOCAL_GET), 1, O(I32_CONST), 4, O(I32_SHL),
+      O(LOCAL_GET), 0, O(I32_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 2, 0xfffffff0u, 2), LOAM_OK);
+  assert_int_equal((uint32_t)r, 0x10);
+  /* stores of constants: i64 -1 is wider than a 32-bit field */
+  DEF(0, "storek", "i:I", 0, O(LOCAL_GET), 0, O(I64_CONST), UINT64_MAX, O(I64_STORE), 0,
+      O(LOCAL_GET), 0, O(I32_CONST), 0x1234, O(I32_STORE16), 8, O(LOCAL_GET), 0,
+      O(I64_LOAD), 0, O(LOCAL_GET), 0, O(I64_LOAD16_U), 8, O(I64_ADD), O(RETURN));
+  assert_int_equal(call(0, &r, 1, 64), LOAM_OK);
+  assert_true(r == 0x1233);
+  assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 4), LOAM_TRAP_OOB_MEMORY);
   /* a float compare fused with br_unless keeps NaN semantics */
   DEF(0, "fcmp", "FF:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(F64_LT),
       /* 5 */ O(BR_UNLESS), 11, O(I32_CONST), 1, O(BR), 13, /* 11 */ O(I32_CONST), 0,
