@@ -17,7 +17,8 @@ static void usage(FILE *out) {
           "  --token-file F    require 'Authorization: Bearer <first line of F>'\n"
           "  --max-body BYTES  largest request body accepted (default 67108864)\n"
           "  --port-file F     write the bound port to F once listening\n"
-          "SIGTERM or SIGINT drains in-flight requests, commits and exits 0.\n");
+          "SIGTERM or SIGINT drains in-flight requests, commits and exits 0; a second\n"
+          "signal exits at once (everything acknowledged is already committed).\n");
 }
 
 static bool number(const char *opt, const char *v, unsigned long long max,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 struct MHD_Daemon *srv_http_start(srv *s, const struct sockaddr *addr);
 
@@ -49,6 +50,17 @@ static bool read_token(const char *path, char *out, size_t cap) {
   if (n == 0 || n >= cap) return false;
   memcpy(out, s, n + 1);
   return true;
+}
+
+/* After the first signal: a second one ends the process at once (for an
+ * invocation that never finishes); everything acknowledged is committed. */
+static void *second_signal(void *arg) {
+  sigset_t *sigs = arg;
+  int sig = 0;
+  sigwait(sigs, &sig);
+  srv_log("second signal: exiting without waiting for running invocations");
+  _exit(1);
+  return NULL;
 }
 
 static uint16_t bound_port(struct MHD_Daemon *d) {
@@ -114,6 +126,8 @@ int loam_server_main(const loam_server_options *o) {
 
   int sig = 0;
   sigwait(&sigs, &sig);
+  pthread_t second;
+  if (pthread_create(&second, NULL, second_signal, &sigs) == 0) pthread_detach(second);
   /* Drain: no new connections; running handlers (and the invocations they
    * wait for) finish; streams end; then the executor commits and closes. */
   srv_hub_close(s.hub);

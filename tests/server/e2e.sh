@@ -11,6 +11,13 @@ build_guests || { echo "cannot build the guests"; exit 1; }
 DATA="$WORK/data"
 start_server "$DATA" --workers 2 || exit 1
 
+# --- help everywhere
+for c in "server --help" "template --help" "worker --help" "--help"; do
+  out="$("$L" $c)"; eq "loam $c exits 0" $? 0
+  contains "loam $c" "$out" "usage"
+done
+contains "loam --help lists worker" "$("$L" --help)" "loam worker"
+
 # --- templates
 out="$("$L" template add counter "$COUNTER_WASM")"; eq "template add" $? 0
 contains "template add" "$out" "example:counter/api.{inc-by}: func(value: u64)"

@@ -98,6 +98,10 @@ build_guests() {
 }
 
 finish() {
+  if [ "$FAILS" != 0 ]; then
+    echo "--- the server's log (last 40 lines)"
+    tail -n 40 "$WORK/server.log"
+  fi
   echo "$(basename "$0"): $CHECKS checks passed, $FAILS failed"
   [ "$FAILS" = 0 ]
 }
