@@ -729,7 +729,9 @@ bool wasm_lower(wasm_code *c, const loam_instance *inst,
   L.is_target = calloc(n, 1);
   L.map = malloc(n * sizeof *L.map);
   L.th = malloc(n * sizeof *L.th);
-  bool ok = L.is_target && L.map && L.th;
+  /* register code is rarely longer than the stack code: one allocation */
+  bool ok = L.is_target && L.map && L.th &&
+            grow((void **)&L.out, &L.cap, (uint64_t)n + 16, sizeof *L.out);
   if (ok) {
     memset(L.map, 0xff, n * sizeof *L.map);
     memset(L.th, 0xff, n * sizeof *L.th);
@@ -746,7 +748,8 @@ bool wasm_lower(wasm_code *c, const loam_instance *inst,
   }
   if (ok) {
     free(c->rcells);
-    c->rcells = L.out;
+    wasm_cell *fit = realloc(L.out, (size_t)(L.n ? L.n : 1) * sizeof *L.out);
+    c->rcells = fit ? fit : L.out;
     c->nrcells = L.n;
   } else {
     free(L.out);
