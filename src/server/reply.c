@@ -34,12 +34,16 @@ void srv_error(srv_reply *r, unsigned status, const char *fmt, ...) {
 
 void srv_error_from(srv_reply *r, const loam_error *e) {
   const char *m = e->message[0] ? e->message : loam_status_text(e->code);
+  /* Duplicates ("already exists") and workers in the wrong state ("worker
+   * t/w is Failed", "... is not interrupted") are conflicts, not bad input. */
+  bool conflict = strstr(m, "already exists") || !strncmp(m, "worker ", 7);
+  if (conflict && (e->code == LOAM_ERR_ARGUMENT || e->code == LOAM_ERR_INVALID)) {
+    srv_error(r, 409, "%s", m);
+    return;
+  }
   switch (e->code) {
   case LOAM_ERR_NOT_FOUND: srv_error(r, 404, "%s", m); return;
   case LOAM_ERR_ARGUMENT:
-    /* The executor says "exists" for duplicates: that is a conflict. */
-    srv_error(r, strstr(m, "exists") ? 409 : 400, "%s", m);
-    return;
   case LOAM_ERR_MALFORMED:
   case LOAM_ERR_INVALID:
   case LOAM_ERR_UNKNOWN_IMPORT:
@@ -50,7 +54,12 @@ void srv_error_from(srv_reply *r, const loam_error *e) {
   if (LOAM_IS_TRAP(e->code)) {
     /* The guest failed, not the server: 422 with the trap and its stack. */
     json_t *j = json_pack("{s:s,s:s}", "error", m, "trap", loam_status_text(e->code));
-    if (e->backtrace[0]) json_object_set_new(j, "stack", json_string(e->backtrace));
+    if (!j) { /* not UTF-8: srv_error blanks such bytes out */
+      srv_error(r, 422, "%s", m);
+      return;
+    }
+    json_t *stack = e->backtrace[0] ? json_string(e->backtrace) : NULL;
+    if (stack) json_object_set_new(j, "stack", stack);
     srv_json(r, 422, j);
     return;
   }

@@ -84,6 +84,16 @@ eq "json record" "$("$L" worker invoke-and-await talker/t1 total --json '[{"name
 "$L" worker invoke-and-await talker/t1 total '{name: "Mug"}' 2>"$WORK/err"; eq "bad wave exits 1" $? 1
 contains "bad wave" "$(cat "$WORK/err")" "wave[0]"
 
+# --- a trapping guest: 422 with the trap and the guest stack, then Failed
+http POST "/v1/templates/talker/workers/crasher/invoke-and-await?function=crash"
+eq "trap status" "$STATUS" 422
+eq "trap name" "$(echo "$BODY" | jq -r .trap)" unreachable
+contains "trap stack" "$(echo "$BODY" | jq -r .stack)" "crash"
+eq "failed worker" "$("$L" worker get talker/crasher --json | jq -r .status)" Failed
+http POST "/v1/templates/talker/workers/crasher/invoke-and-await?function=count"
+eq "failed worker refuses (409)" "$STATUS" 409
+contains "failed worker message" "$BODY" "Failed"
+
 # --- connect streams output written by the guest
 "$L" worker add talker/t2 >/dev/null
 "$L" worker connect talker/t2 >"$WORK/out" 2>"$WORK/errout" &

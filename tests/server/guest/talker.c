@@ -19,6 +19,7 @@ __asm__(".section \".custom_section.loam:wit\",\"\",@\n"
         ".ascii \"  spin: func(n: u64) -> u64;\\n\"\n"
         ".ascii \"  total: func(it: item) -> f32;\\n\"\n"
         ".ascii \"  count: func() -> u64;\\n\"\n"
+        ".ascii \"  crash: func();\\n\"\n"
         ".ascii \"}\\n\"\n"
         ".ascii \"world talker { export api; }\\n\"\n"
         ".text\n");
@@ -66,3 +67,6 @@ EXPORT("loam:talker/api#total") float total(const char *name, size_t len, float 
 }
 
 EXPORT("loam:talker/api#count") uint64_t count(void) { return calls; }
+
+/* Always traps (for the 422 reply and the Failed status). */
+EXPORT("loam:talker/api#crash") void crash(void) { __builtin_trap(); }
