@@ -258,6 +258,9 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
                        [WASM_R_LK_##NAME] = &&lk_##NAME,
       LOADS(X_)
 #undef X_
+#define X_(NAME) [WASM_R_MS_##NAME] = &&ms_##NAME,
+      INT_BINARY(MAP2) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
+#undef X_
 #define X_(NAME) [WASM_R_M_##NAME] = &&m_##NAME,
       INT_BINARY(MAP2) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
       WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2)
@@ -622,6 +625,24 @@ op_REF_FUNC: {
     pc += 3; \
     NEXT(); \
   }
+/* The same, stored back to where b came from (slot b's address + c). */
+#define MEM_RMW(T, RD, NAME, EXPR) \
+  ms_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)fp[FB] + FC; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T a = RD(fp[FA]), b; \
+    memcpy(&b, membase + ea, sizeof b); \
+    T r = (T)(EXPR); \
+    memcpy(membase + ea, &r, sizeof r); \
+    pc += 3; \
+    NEXT(); \
+  }
+#define RMW_I32(NAME, EXPR) MEM_RMW(uint32_t, AS_INT32, NAME, EXPR)
+#define RMW_I64(NAME, EXPR) MEM_RMW(uint64_t, AS_INT64, NAME, EXPR)
+#define RMW_F32(NAME, EXPR) MEM_RMW(float, wn_f32, NAME, EXPR)
+#define RMW_F64(NAME, EXPR) MEM_RMW(double, wn_f64, NAME, EXPR)
+  WN_I32_BINARY(RMW_I32) WN_I64_BINARY(RMW_I64)
+  WN_F32_ARITH(RMW_F32) WN_F64_ARITH(RMW_F64)
 #define MEM_I32(NAME, EXPR) MEM_OP(uint32_t, AS_INT32, AS_INT32, NAME, EXPR)
 #define MEM_I64(NAME, EXPR) MEM_OP(uint64_t, AS_INT64, AS_INT64, NAME, EXPR)
 #define MEM_F32(NAME, EXPR) MEM_OP(float, wn_f32, wn_bits32, NAME, EXPR)

@@ -475,8 +475,33 @@ static void load(lw *L, uint32_t rop, uint64_t offset) {
   L->st[p].kind = E_STK;
 }
 
+/* The full-width store matching M_x's operand type, or 0. */
+static uint32_t ms_store(uint32_t mop) {
+  if (mop >= WASM_R_M_I32_EQ && mop <= WASM_R_M_I32_ROTR) return WASM_R_S_I32_STORE;
+  if (mop >= WASM_R_M_I64_EQ && mop <= WASM_R_M_I64_ROTR) return WASM_R_S_I64_STORE;
+  if (mop >= WASM_R_M_F32_ADD && mop <= WASM_R_M_F32_MAX) return WASM_R_S_F32_STORE;
+  if (mop >= WASM_R_M_F64_ADD && mop <= WASM_R_M_F64_MAX) return WASM_R_S_F64_STORE;
+  return 0;
+}
+
 static void store(lw *L, uint32_t rop, uint64_t offset) {
   entry v = L->st[L->h - 1];
+  uint32_t ls = L->last_start;
+  if (v.kind == E_STK && L->last_dst == S(L, L->h - 1) && ms_store(L->last_op) == rop &&
+      FLD(L, ls, 3) == (uint32_t)offset && L->st[L->h - 2].kind != E_K &&
+      slot(L, L->h - 2) == FLD(L, ls, 2)) {
+    /* x = a op mem[p]; mem[p] = x: one read-modify-write */
+    uint32_t mop = L->last_op;
+    L->out[ls].u64 = mop - WASM_R_M_I32_EQ + WASM_R_MS_I32_EQ;
+    FLD(L, ls, 0) = FLD(L, ls, 1);
+    FLD(L, ls, 1) = FLD(L, ls, 2);
+    FLD(L, ls, 2) = FLD(L, ls, 3);
+    FLD(L, ls, 3) = 0;
+    L->last_op = (uint32_t)L->out[ls].u64;
+    L->h -= 2;
+    barrier(L);
+    return;
+  }
   bool wide = rop == WASM_R_S_I64_STORE || rop == WASM_R_S_F64_STORE;
   if (v.kind == E_K && (!wide || v.v <= UINT32_MAX)) {
     uint32_t a = slot(L, L->h - 2);
@@ -781,7 +806,8 @@ static const char *rop_name(uint32_t op) {
   if (op < WASM_R_SK_I32_STORE) return "STORE";
   if (op < WASM_R_LA_I32_LOAD) return "STOREK";
   if (op < WASM_R_M_I32_EQ) return (op - WASM_R_LA_I32_LOAD) % 2 ? "LOADK+" : "LOAD+";
-  return "M";
+  if (op < WASM_R_MS_I32_EQ) return "M";
+  return "MS";
 }
 
 void wasm_rcode_dump(const wasm_code *c, void *stream) {

@@ -43,6 +43,7 @@
  *                    wrapped to 32 bits, then + x: i32.add fused into it)
  *      M_<op> d a b x (binary op whose right operand is the full-width
  *                    load of its type from address slot b + x)
+ *      MS_<op> a b x (the same, stored back: mem[b + x] = a op mem[b + x])
  *
  * Loops. A loop header keeps its LOOP_CHECK (the interrupt/fuel/deadline
  * check), but backward branches land just after it and run the check
@@ -122,6 +123,10 @@ typedef enum wasm_rop {
   WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
   WN_F32_ARITH(WASM_R_NAME2) WN_F64_ARITH(WASM_R_NAME2)
   WN_F32_COMPARE(WASM_R_NAME2) WN_F64_COMPARE(WASM_R_NAME2)
+#undef X_
+#define X_(NAME) WASM_R_MS_##NAME,
+  WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
+  WN_F32_ARITH(WASM_R_NAME2) WN_F64_ARITH(WASM_R_NAME2)
 #undef X_
   WASM_R_END
 } wasm_rop;

@@ -1125,6 +1125,27 @@ static void test_lowering(void **state) {
   assert_int_equal(call(0, &r, 1, 64), LOAM_OK);
   assert_true(r == 0x1233);
   assert_int_equal(call(0, &r, 1, WASM_PAGE_SIZE - 4), LOAM_TRAP_OOB_MEMORY);
+  /* load + op + store back to the same place: one read-modify-write,
+   * operand order kept (val - mem); a different offset is not fused */
+  DEF(0, "rmw", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0,
+      O(I32_LOAD), 4, O(I32_SUB), O(I32_STORE), 4, O(LOCAL_GET), 0, O(LOCAL_GET), 1,
+      O(LOCAL_GET), 0, O(I32_LOAD), 4, O(I32_ADD), O(I32_STORE), 8,
+      O(LOCAL_GET), 0, O(I32_LOAD), 8, O(RETURN));
+  uint32_t ten = 10;
+  memcpy(W.mems[0]->data + 104, &ten, 4);
+  assert_int_equal(call(0, &r, 2, 100, 3), LOAM_OK);
+  assert_int_equal((uint32_t)r, (uint32_t)(3 + (3 - 10)));
+  uint32_t got;
+  memcpy(&got, W.mems[0]->data + 104, 4);
+  assert_int_equal(got, (uint32_t)-7);
+  assert_int_equal(call(0, &r, 2, WASM_PAGE_SIZE - 6, 3), LOAM_TRAP_OOB_MEMORY);
+  DEF(0, "rmwf", "iF:F", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0,
+      O(F64_LOAD), 0, O(F64_ADD), O(F64_STORE), 0, O(LOCAL_GET), 0, O(F64_LOAD), 0,
+      O(RETURN));
+  double two = 2.5;
+  memcpy(W.mems[0]->data + 200, &two, 8);
+  assert_int_equal(call(0, &r, 2, 200, f64b(0.25)), LOAM_OK);
+  assert_true(r == f64b(2.75));
   /* a float compare fused with br_unless keeps NaN semantics */
   DEF(0, "fcmp", "FF:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(F64_LT),
       /* 5 */ O(BR_UNLESS), 11, O(I32_CONST), 1, O(BR), 13, /* 11 */ O(I32_CONST), 0,
