@@ -17,6 +17,8 @@ PACKAGES=(
   libjansson-dev libcmocka-dev
   # storage and HTTP for the executor and server
   libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
+  # end-to-end server tests drive the REST API with curl and read JSON with jq
+  curl jq
 )
 
 missing=()
