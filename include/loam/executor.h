@@ -175,6 +175,8 @@ typedef enum loam_wstatus {
 } loam_wstatus;
 
 const char *loam_wstatus_name(loam_wstatus s); /* "Running", "Idle", ... */
+/* The inverse, case-insensitive; 0 when no status has that name. */
+loam_wstatus loam_wstatus_parse(const char *name);
 
 typedef struct loam_worker_info {
   char template_name[128];

@@ -66,7 +66,9 @@ static json_t *bytes_json(const oplog_field *f, const loam_oplog_entry *e,
                           loam_oplog_value_json_fn value_json, void *ud) {
   if (f->show == SHOW_TEXT && utf8_ok(b->data, b->len))
     return json_pack("{s:s%}", "text", b->data ? (const char *)b->data : "", b->len);
-  if ((f->show == SHOW_PARAMS || f->show == SHOW_RESULT) && value_json && b->len) {
+  /* Empty value bytes go to value_json too: they are a valid encoding of
+   * no values, and the callback learns of every invocation's function. */
+  if ((f->show == SHOW_PARAMS || f->show == SHOW_RESULT) && value_json) {
     char *text = value_json(ud, function_of(e), f->show == SHOW_RESULT, b->data, b->len);
     if (text) {
       json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define NBUCKETS 16384u
@@ -27,10 +28,18 @@ void loam_executor_options_default(loam_executor_options *o) {
   o->stack_bytes = 256 * 1024;
 }
 
+static const char *const wstatus_names[] = {"?",           "Running",  "Idle",
+                                            "Suspended",   "Interrupted", "Retrying",
+                                            "Failed",      "Exited"};
+
 const char *loam_wstatus_name(loam_wstatus s) {
-  static const char *const names[] = {"?",      "Running", "Idle",   "Suspended",
-                                      "Interrupted", "Retrying", "Failed", "Exited"};
-  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+  return (unsigned)s < sizeof wstatus_names / sizeof wstatus_names[0] ? wstatus_names[s] : "?";
+}
+
+loam_wstatus loam_wstatus_parse(const char *name) {
+  for (unsigned s = LOAM_WS_RUNNING; name && s <= LOAM_WS_EXITED; s++)
+    if (strcasecmp(name, wstatus_names[s]) == 0) return (loam_wstatus)s;
+  return (loam_wstatus)0;
 }
 
 /* ---- the worker map ---------------------------------------------------------- */
@@ -375,10 +384,24 @@ bool loam_worker_get(loam_executor *ex, const char *tmpl, const char *worker,
 
 /* Renders params (a JSON array) or results (the value, or an array when
  * there are several) with the template's types. */
+typedef struct oplog_json {
+  ex_template *t;
+  char *buf;
+  size_t len, cap;
+  bool bad;
+  char function[256]; /* of the last invoke-start: invoke-end entries do not
+                         repeat it, but their results are typed by it */
+} oplog_json;
+
 static char *values_json(void *ud, const char *function, bool is_result,
                          const uint8_t *bytes, size_t len) {
-  ex_template *t = ud;
+  oplog_json *o = ud;
+  ex_template *t = o->t;
   loam_error err;
+  if (function && !is_result)
+    snprintf(o->function, sizeof o->function, "%s", function);
+  else if (!function && o->function[0])
+    function = o->function;
   const loam_export_info *info = function ? loam_template_find_export(&t->info, function, &err)
                                           : NULL;
   if (!info) return NULL;
@@ -415,12 +438,10 @@ static char *values_json(void *ud, const char *function, bool is_result,
   return out;
 }
 
-typedef struct oplog_json { ex_template *t; char *buf; size_t len, cap; bool bad; } oplog_json;
-
 static bool oplog_json_add(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
   oplog_json *o = ud;
   (void)kind;
-  char *e = loam_oplog_bytes_to_json(index, p, len, values_json, o->t);
+  char *e = loam_oplog_bytes_to_json(index, p, len, values_json, o);
   if (!e) return o->bad = true, false;
   size_t l = strlen(e);
   if (o->len + l + 3 > o->cap) {
@@ -441,7 +462,7 @@ char *loam_worker_oplog_json(loam_executor *ex, const char *tmpl, const char *wo
                              uint64_t from, uint64_t count, loam_error *err) {
   ex_worker *w = worker_get(ex, tmpl, worker, false, err);
   if (!w) return NULL;
-  oplog_json o = {w->tpl, malloc(64), 1, 64, false};
+  oplog_json o = {.t = w->tpl, .buf = malloc(64), .len = 1, .cap = 64};
   if (!o.buf) return ex_fail(err, LOAM_ERR_NOMEM, "out of memory"), NULL;
   o.buf[0] = '[';
   if (!loam_ds_oplog_read(ex->ds, w->id, from ? from : 1, count, oplog_json_add, &o, err) ||

@@ -1,14 +1,12 @@
 /* h_workers.c — the worker routes: create, list (filtered), describe,
  * delete, interrupt, resume, and the oplog as JSON entries. */
-#include "durable/oplog.h"
-#include "exds.h"
 #include "srv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *strings_json(char **v, size_t n) {
+static json_t *strings_json(const char *const *v, size_t n) {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
   return a;
@@ -22,15 +20,8 @@ static json_t *worker_json(srv *s, const loam_worker_info *w) {
       "invocations", (json_int_t)w->invocations, "lastError",
       w->last_error[0] ? json_string(w->last_error) : json_null());
   if (!j) return json_pack("{s:s}", "name", w->name);
-  /* env and args are in the store only. */
-  loam_ds_worker dw = {0};
-  loam_error err = {0};
-  if (loam_ds_worker_find(srv_executor_store(s->ex), w->template_name, w->name, &dw,
-                          &err)) {
-    json_object_set_new(j, "env", strings_json(dw.env, dw.env_count));
-    json_object_set_new(j, "args", strings_json(dw.args, dw.arg_count));
-    loam_ds_worker_clear(&dw);
-  }
+  json_object_set_new(j, "env", strings_json(w->env, w->nenv));
+  json_object_set_new(j, "args", strings_json(w->args, w->nargs));
   return j;
 }
 
@@ -172,7 +163,7 @@ void h_worker_list(srv_req *q, srv_reply *r) {
   const char *want_name = srv_query(q, "name");
   int status = 0;
   if (want_status) {
-    status = loam_worker_status_parse(want_status);
+    status = (int)loam_wstatus_parse(want_status);
     if (!status) {
       srv_error(r, 400,
                 "query parameter 'status': expected one of Running, Idle, Suspended, "
@@ -234,65 +225,6 @@ void h_worker_resume(srv_req *q, srv_reply *r) { control(q, r, false); }
 
 /* ---- oplog ------------------------------------------------------------ */
 
-typedef struct oplog_ctx {
-  loam_executor *ex;
-  const loam_template_info *t;   /* the worker's template version */
-  json_t *entries;
-  char function[256];            /* of the last invoke-start: invoke-end
-                                    entries do not repeat it */
-} oplog_ctx;
-
-/* Values of an invocation as JSON, typed by the export's signature. */
-static char *values_json(void *ud, const char *function, bool is_result,
-                         const uint8_t *bytes, size_t len) {
-  oplog_ctx *c = ud;
-  if (!function && c->function[0]) function = c->function;
-  if (!c->t || !function) return NULL;
-  loam_error err = {0};
-  const loam_export_info *e = loam_template_find_export(c->t, function, &err);
-  if (!e) return NULL;
-  const loam_wit_param *ps = is_result ? e->func->results : e->func->params;
-  uint32_t n = is_result ? e->func->nresults : e->func->nparams;
-  json_t *a = json_array();
-  size_t off = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    size_t used = 0;
-    loam_verr verr;
-    loam_value *v = loam_value_decode(ps[i].type, bytes + off, len - off, &used, &verr);
-    if (!v) {
-      json_decref(a);
-      return NULL;
-    }
-    off += used;
-    json_t *jv = loam_value_to_jansson(v);
-    loam_value_free(v);
-    json_array_append_new(a, jv ? jv : json_null());
-  }
-  char *s = off == len ? json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-  json_decref(a);
-  return s;
-}
-
-static bool on_entry(void *ud, uint64_t index, int kind, const uint8_t *payload,
-                     size_t len) {
-  oplog_ctx *c = ud;
-  char *text = loam_oplog_bytes_to_json(index, payload, len, values_json, c);
-  json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-  free(text);
-  const char *fn = json_string_value(json_object_get(j, "function"));
-  if (fn) snprintf(c->function, sizeof c->function, "%s", fn);
-  /* No bytes means no values: show an empty list, not {"hex": ""}. */
-  static const char *const vals[] = {"params", "result"};
-  for (int i = 0; i < 2; i++) {
-    json_t *v = json_object_get(j, vals[i]);
-    const char *hex = json_string_value(json_object_get(v, "hex"));
-    if (hex && !*hex && json_object_size(v) == 1)
-      json_object_set_new(j, vals[i], json_array());
-  }
-  json_array_append_new(c->entries, j ? j : json_pack("{s:I}", "index", (json_int_t)index));
-  return true;
-}
-
 void h_worker_oplog(srv_req *q, srv_reply *r) {
   const loam_template_info *t;
   loam_worker_info info;
@@ -304,21 +236,17 @@ void h_worker_oplog(srv_req *q, srv_reply *r) {
     srv_error(r, 400, "query parameter 'count': expected 1 to 10000");
     return;
   }
-  loam_ds *ds = srv_executor_store(q->s->ex);
-  loam_ds_worker dw = {0};
   loam_error err = {0};
-  if (!loam_ds_worker_find(ds, t->name, info.name, &dw, &err)) {
+  char *text = loam_worker_oplog_json(q->s->ex, t->name, info.name, from, count, &err);
+  if (!text) {
     srv_error_from(r, &err);
     return;
   }
-  oplog_ctx c = {.ex = q->s->ex, .entries = json_array()};
-  c.t = loam_template_get(q->s->ex, t->name, dw.template_version, &err);
-  bool ok = loam_ds_oplog_read(ds, dw.id, from, count, on_entry, &c, &err);
-  loam_ds_worker_clear(&dw);
-  if (!ok) {
-    json_decref(c.entries);
-    srv_error_from(r, &err);
+  json_t *entries = json_loads(text, 0, NULL);
+  free(text);
+  if (!entries) {
+    srv_error(r, 500, "internal error: the oplog's JSON did not parse");
     return;
   }
-  srv_json(r, 200, json_pack("{s:o}", "entries", c.entries));
+  srv_json(r, 200, json_pack("{s:o}", "entries", entries));
 }
