@@ -324,14 +324,16 @@ r_BR_TABLE: {
 }
 r_RETURN: {
   const wasm_frame *fr = &s->frames[--s->nframes];
-  uint32_t nr = fr->func->type->nresults;
+  uint32_t nr = FB;
   const uint64_t *src = fp + FA;
   for (uint32_t i = 0; i < nr; i++) fp[i] = src[i];
   if (UNLIKELY(s->nframes == base)) return LOAM_OK;
   pc = fr->ret_pc;
   fp = fr->fp;
-  /* Reload even for the same instance: the callee may have grown memory. */
-  LOAD_INST(s->frames[s->nframes - 1].func->inst);
+  /* Within one instance membase/memsize are already current (memory.grow
+   * and host calls reload them); another instance's memory is not. */
+  loam_instance *ci = s->frames[s->nframes - 1].func->inst;
+  if (ci != inst) LOAD_INST(ci);
   NEXT();
 }
 r_CALL:

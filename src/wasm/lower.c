@@ -279,6 +279,7 @@ static void jump(lw *L, uint32_t target, uint32_t drop, uint32_t keep) {
   if (is_return(L, target)) {
     uint32_t u = emit(L, WASM_R_RETURN, 2);
     FLD(L, u, 0) = S(L, th >= nr ? th - nr : 0);
+    FLD(L, u, 1) = nr;
   } else {
     uint32_t u = emit(L, WASM_R_BR, 2);
     add_fix(L, u, 0, target);
@@ -598,6 +599,7 @@ static void do_return(lw *L) {
   flush_range(L, from, h);
   uint32_t u = emit(L, WASM_R_RETURN, 2);
   FLD(L, u, 0) = S(L, from);
+  FLD(L, u, 1) = nr;
   L->live = false;
 }
 

@@ -27,7 +27,7 @@
  *      MOV d a | CONST32 d k | CONST64 d, k64 | GLOBAL_GET d idx |
  *      GLOBAL_SET idx a | SELECT d a b cond
  *      BR o | BR_IF a o | BR_UNLESS a o | BR_TABLE a n, then n+1 cells o
- *      (the last is the default) | RETURN a (results from slots a..) |
+ *      (the last is the default) | RETURN a n (n results from slots a..) |
  *      CALL func argbase | CALL_INDIRECT type table argbase a |
  *      LOOP_CHECK | UNREACHABLE | ADD_SHL d a b k (i32: a + (b << k), the
  *      scaled index of array addressing)
