@@ -147,7 +147,7 @@ bool wdec_valtype(wdec *d, uint8_t *out) {
  * the spec's "integer too large" for 2), then the bounds. */
 static bool read_limits(wdec *d, wasm_limits *out) {
   size_t at = d->r.pos;
-  uint8_t flag;
+  uint8_t flag = 0;
   if (!wdec_u8(d, &flag)) return false;
   if ((flag & 0x7F) > 1) return wdec_fail(d, at, "integer too large");
   if (flag & 0x80) return wdec_fail(d, at + 1, "integer representation too long");
@@ -173,7 +173,7 @@ static bool read_globaltype(wdec *d, wasm_globaltype *out) {
 
 static bool read_functype(wdec *d, wasm_functype *t) {
   size_t at = d->r.pos;
-  uint8_t form;
+  uint8_t form = 0;
   uint32_t np, nr;
   if (!wdec_u8(d, &form)) return false;
   /* the form is a signed LEB in the reference interpreter: an overlong -0x20

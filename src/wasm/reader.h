@@ -113,7 +113,7 @@ static inline bool wasm_read_fixed32(wasm_reader *r, uint32_t *out) {
 }
 
 static inline bool wasm_read_fixed64(wasm_reader *r, uint64_t *out) {
-  uint32_t lo, hi;
+  uint32_t lo = 0, hi = 0; /* set below; gcc cannot see through the length check */
   if (r->end - r->pos < 8) return wasm_read_fail(r, "unexpected end");
   wasm_read_fixed32(r, &lo);
   wasm_read_fixed32(r, &hi);

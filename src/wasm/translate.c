@@ -552,7 +552,7 @@ static bool table_at(wasm_xlate *x, uint32_t *i, uint8_t *elemtype) {
 /* table.get/set (0x25/0x26) and 0xFC 15..17 (grow, size, fill). */
 static bool op_table(wasm_xlate *x, wasm_op op) {
   uint32_t i;
-  uint8_t t;
+  uint8_t t = 0;
   if (!table_at(x, &i, &t)) return false;
   if (live(x) && !emit2(x, op, i)) return false;
   switch (op) {
@@ -566,7 +566,7 @@ static bool op_table(wasm_xlate *x, wasm_op op) {
 
 static bool op_table_init(wasm_xlate *x) {
   uint32_t e, i;
-  uint8_t t;
+  uint8_t t = 0;
   if (!rd_u32(x, &e)) return false;
   if (!table_at(x, &i, &t)) return false;
   if (e >= x->m->nelems) return INVALID("unknown elem segment %u", e);
@@ -577,7 +577,7 @@ static bool op_table_init(wasm_xlate *x) {
 
 static bool op_table_copy(wasm_xlate *x) {
   uint32_t d, s;
-  uint8_t td, ts;
+  uint8_t td = 0, ts = 0;
   if (!table_at(x, &d, &td) || !table_at(x, &s, &ts)) return false;
   if (td != ts) return INVALID("type mismatch");
   if (live(x) && !(emit2(x, WASM_OP_TABLE_COPY, d) && emit(x, s))) return false;
@@ -657,7 +657,7 @@ static bool op_select(wasm_xlate *x, bool typed) {
     if (want == LOAM_V128) return MALFORMED("SIMD is not supported");
   }
   if (live(x) && !emit(x, WASM_OP_SELECT)) return false;
-  uint8_t t1, t2;
+  uint8_t t1 = 0, t2 = 0;
   if (!pop_expect(x, I32)) return false;
   if (typed) return pop_expect(x, want) && pop_expect(x, want) && push(x, want);
   if (!pop(x, &t1) || !pop(x, &t2)) return false;
@@ -703,7 +703,7 @@ static bool op_ref(wasm_xlate *x, uint8_t opcode) {
     return push(x, t);
   }
   if (opcode == 0xD1) {
-    uint8_t t;
+    uint8_t t = 0;
     if (live(x) && !emit(x, WASM_OP_REF_IS_NULL)) return false;
     if (!pop(x, &t)) return false;
     if (!is_ref(t)) return INVALID("type mismatch");
