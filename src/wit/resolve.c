@@ -1,6 +1,7 @@
 /* resolve.c — turns parsed WIT packages into the resolved model of
  * loam/wit.h: packages in dependency order, names looked up, types built in
  * the model's loam_typectx, cycles and duplicates reported with positions. */
+#include "util/strdist.h"
 #include "wit/ast.h"
 #include "wit/resolve.h"
 #include <string.h>
@@ -72,26 +73,6 @@ static void enter(resolver *r, wit_pos pos) {
 
 /* ---- suggestions ---------------------------------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 64 || lb > 64) return 99;
-  size_t row[65];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 /* " (did you mean `x`?)" for the closest candidate within a small edit
  * distance, else "". */
 typedef struct suggest {
@@ -101,7 +82,7 @@ typedef struct suggest {
 
 static void consider(suggest *s, const char *cand) {
   if (!cand) return;
-  size_t d = edit_distance(s->name, cand);
+  size_t d = loam_edit_distance(s->name, cand);
   size_t limit = strlen(s->name) / 3 + 1;
   if (d <= limit && d < s->dist) {
     s->dist = d;
