@@ -105,6 +105,9 @@ typedef struct loam_val {
 static inline loam_val loam_val_i32(uint32_t v) { loam_val x = {LOAM_I32, {.i32 = v}}; return x; }
 static inline loam_val loam_val_i64(uint64_t v) { loam_val x = {LOAM_I64, {.i64 = v}}; return x; }
 
+/* "i32", "f64", "funcref", ... ("?" for anything else). */
+const char *loam_valtype_name(loam_valtype t);
+
 /* A function type. Strings like "ii:I" describe one compactly: params, a
  * colon, results; i=i32 I=i64 f=f32 F=f64 r=funcref e=externref. */
 typedef struct loam_functype {

@@ -158,29 +158,16 @@ bool wast_match(const wast_expect *want, const loam_val *got) {
   }
 }
 
-static const char *type_name(loam_valtype t) {
-  switch (t) {
-  case LOAM_I32: return "i32";
-  case LOAM_I64: return "i64";
-  case LOAM_F32: return "f32";
-  case LOAM_F64: return "f64";
-  case LOAM_V128: return "v128";
-  case LOAM_FUNCREF: return "funcref";
-  case LOAM_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 static void format_ref(const loam_val *v, char *buf, size_t n) {
   long idx = extern_index(v->of.ref);
   if (!v->of.ref)
-    snprintf(buf, n, "%s:null", type_name(v->type));
+    snprintf(buf, n, "%s:null", loam_valtype_name(v->type));
   else if (v->type == LOAM_EXTERNREF && idx >= 0)
     snprintf(buf, n, "externref:%ld", idx);
   else if (v->type == LOAM_FUNCREF)
     snprintf(buf, n, "funcref:%s", loam_func_name(v->of.ref));
   else
-    snprintf(buf, n, "%s:%p", type_name(v->type), v->of.ref);
+    snprintf(buf, n, "%s:%p", loam_valtype_name(v->type), v->of.ref);
 }
 
 void wast_format_val(const loam_val *v, char *buf, size_t n) {
@@ -206,20 +193,20 @@ void wast_format_val(const loam_val *v, char *buf, size_t n) {
     format_ref(v, buf, n);
     return;
   default:
-    snprintf(buf, n, "%s:?", type_name(v->type));
+    snprintf(buf, n, "%s:?", loam_valtype_name(v->type));
   }
 }
 
 void wast_format_expect(const wast_expect *e, char *buf, size_t n) {
   switch (e->kind) {
   case WAST_NAN_CANON:
-    snprintf(buf, n, "%s:nan:canonical", type_name(e->val.type));
+    snprintf(buf, n, "%s:nan:canonical", loam_valtype_name(e->val.type));
     return;
   case WAST_NAN_ARITH:
-    snprintf(buf, n, "%s:nan:arithmetic", type_name(e->val.type));
+    snprintf(buf, n, "%s:nan:arithmetic", loam_valtype_name(e->val.type));
     return;
   case WAST_ANY_REF:
-    snprintf(buf, n, "%s:non-null", type_name(e->val.type));
+    snprintf(buf, n, "%s:non-null", loam_valtype_name(e->val.type));
     return;
   case WAST_EXACT:
     wast_format_val(&e->val, buf, n);

@@ -80,7 +80,7 @@ const uint8_t *loam_module_custom_section(const loam_module *lm, const char *nam
 
 /* ---- calls --------------------------------------------------------------- */
 
-static const char *valtype_name(uint8_t t) {
+const char *loam_valtype_name(loam_valtype t) {
   switch (t) {
   case LOAM_I32: return "i32";
   case LOAM_I64: return "i64";
@@ -105,8 +105,8 @@ static bool check_args(const loam_func *f, const loam_val *args, size_t nargs,
   for (size_t i = 0; i < nargs; i++)
     if (args[i].type != wasm_functype_params(t)[i])
       return wasm_fail(err, LOAM_ERR_ARGUMENT, "%s: argument %zu: expected %s, got %s",
-                       f->name, i, valtype_name(wasm_functype_params(t)[i]),
-                       valtype_name((uint8_t)args[i].type));
+                       f->name, i, loam_valtype_name((loam_valtype)wasm_functype_params(t)[i]),
+                       loam_valtype_name(args[i].type));
   return true;
 }
 
