@@ -376,6 +376,23 @@ static void br_table(lw *L, uint32_t pc) {
 
 /* ---- the other instructions ---------------------------------------------------------- */
 
+/* Replaces the instruction just emitted (whose result is the stack operand
+ * at position p of a binary op on positions pa, pb) and the binary op by
+ * one fused instruction `op`: fields (other operand, the replaced
+ * instruction's fields 1 and 2), result in pa's slot. */
+static void fuse_with_last(lw *L, uint32_t op, uint32_t p, uint32_t pa, uint32_t pb) {
+  uint32_t ls = L->last_start, f1 = FLD(L, ls, 1), f2 = FLD(L, ls, 2);
+  L->n = ls;
+  uint32_t other = slot(L, p == pb ? pa : pb);
+  L->h -= 2;
+  uint32_t u = emit(L, op, 3);
+  FLD(L, u, 1) = other;
+  FLD(L, u, 2) = f1;
+  FLD(L, u, 3) = f2;
+  set_dst(L, u, S(L, pa));
+  push(L, E_STK, 0);
+}
+
 static void binary(lw *L, uint32_t op) {
   uint32_t pa = L->h - 2, pb = L->h - 1, kop = k_of[op], u;
   entry ea = L->st[pa], eb = L->st[pb];
@@ -391,30 +408,12 @@ static void binary(lw *L, uint32_t op) {
     if (eb.kind == E_STK && L->last_dst == S(L, pb)) p = pb;
     else if (ea.kind == E_STK && L->last_dst == S(L, pa)) p = pa;
     if (p != NONE) {  /* a + (b << k): the shift computed just before */
-      uint32_t ls = L->last_start, x = FLD(L, ls, 1), k = FLD(L, ls, 2);
-      L->n = ls;
-      a = slot(L, p == pb ? pa : pb);
-      L->h -= 2;
-      u = emit(L, WASM_R_ADD_SHL, 3);
-      FLD(L, u, 1) = a;
-      FLD(L, u, 2) = x;
-      FLD(L, u, 3) = k;
-      set_dst(L, u, S(L, pa));
-      push(L, E_STK, 0);
+      fuse_with_last(L, WASM_R_ADD_SHL, p, pa, pb);
       return;
     }
   }
   if (p != NONE) {  /* the operand loaded just before: a memory operand */
-    uint32_t ls = L->last_start, x = FLD(L, ls, 1), off = FLD(L, ls, 2);
-    L->n = ls;
-    a = slot(L, p == pb ? pa : pb);
-    L->h -= 2;
-    u = emit(L, mop, 3);
-    FLD(L, u, 1) = a;
-    FLD(L, u, 2) = x;
-    FLD(L, u, 3) = off;
-    set_dst(L, u, S(L, pa));
-    push(L, E_STK, 0);
+    fuse_with_last(L, mop, p, pa, pb);
     return;
   }
   if (kop && eb.kind == E_K && ea.kind != E_K) {
