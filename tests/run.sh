@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|examples|server|asan|fuzz]
+# The whole test run behind `make test`: usage tests/run.sh [all|unit|spec|wasi|examples|server|rpc|asan|fuzz]
 #   unit  Release build (build/), every cmocka program in build/tests/
 #   spec  the WebAssembly spec suite through build/loam (tests/spec/run.sh)
 #   wasi  WASI guests against build/loam (tests/wasi/run.sh, when present)
@@ -7,6 +7,8 @@
 #         (tests/bindgen/examples.sh; test_bindgen runs with the unit tests)
 #   server  `loam server` end to end over HTTP with the CLI and curl
 #         (tests/server/run.sh: endpoints, bad requests, concurrency)
+#   rpc   worker-to-worker RPC end to end: stubgen, compose, the shopping
+#         cart workspace through the CLI (tests/rpc/run.sh)
 #   asan  ASan+UBSan build (build-asan/): unit tests and spec suite again
 #   fuzz  libFuzzer build (build-fuzz/): every fuzz/fuzz_<name>.c target from
 #         fuzz/corpus/<name>/, LOAM_FUZZ_SECONDS (default 60) in all
@@ -65,6 +67,9 @@ spec() { tests/spec/run.sh "$1/loam"; }
 examples() { tests/bindgen/examples.sh "$root/build/loam"; }
 
 server() { tests/server/run.sh "$root/build/loam"; }
+
+# Worker-to-worker RPC end to end (stubgen, compose, the shopping cart).
+rpc() { tests/rpc/run.sh "$root/build/loam"; }
 
 wasi() {
   if [ -x tests/wasi/run.sh ]; then
@@ -151,6 +156,11 @@ run_server() {
   [ -x build/loam ] || step "build (Release)" build build || return
   step "server" server
 }
+run_rpc() {
+  [ -x build/loam ] || step "build (Release)" build build || return
+  [ -x tests/rpc/run.sh ] || { echo "tests/rpc/run.sh not present yet: skipped"; return 0; }
+  step "rpc" rpc
+}
 run_asan() {
   step "build (ASan+UBSan)" build build-asan || return
   step "unit tests (ASan+UBSan)" unit_tests build-asan
@@ -162,15 +172,16 @@ run_fuzz() {
 }
 
 case "$what" in
-  all) run_unit; run_spec; run_wasi; run_examples; run_server; run_asan; run_fuzz ;;
+  all) run_unit; run_spec; run_wasi; run_examples; run_server; run_rpc; run_asan; run_fuzz ;;
   unit) run_unit ;;
   spec) run_spec ;;
   wasi) run_wasi ;;
   examples) run_examples ;;
   server) run_server ;;
+  rpc) run_rpc ;;
   asan) run_asan ;;
   fuzz) run_fuzz ;;
-  *) echo "usage: tests/run.sh [all|unit|spec|wasi|examples|server|asan|fuzz]" >&2; exit 2 ;;
+  *) echo "usage: tests/run.sh [all|unit|spec|wasi|examples|server|rpc|asan|fuzz]" >&2; exit 2 ;;
 esac
 
 echo

@@ -41,6 +41,8 @@ typedef struct ex_template {
   loam_export_info *export_infos;
   loam_template_info info;
   bool has_initialize;
+  struct ex_stub *stubs;        /* compose.c: stub modules linked in */
+  size_t nstubs;
   struct ex_template *next;
 } ex_template;
 
@@ -109,6 +111,17 @@ typedef struct ex_runtime {
    * written just before the first entry the invocation records, or with its
    * END (one entry less for invocations without host calls). */
   struct ex_invocation *start_pending;
+  /* The invocation being run or replayed (rpc.c derives call keys from it),
+   * NULL between invocations. */
+  struct ex_invocation *current;
+  /* One resource handle table for every instance of the worker: the host's
+   * resources (golem:rpc, wasi:io/poll) and the stubs' exported resources
+   * live side by side, so a handle means the same in the caller and in a
+   * stub. A snapshot is taken only when it is empty (see ex_snapshot). */
+  loam_handles *handles;
+  struct ex_rpc_state *rpc;     /* rpc.c: host resource objects, call count */
+  struct ex_stub_inst *stub_insts; /* compose.c: one per template stub */
+  size_t nstub_insts;
 } ex_runtime;
 
 typedef struct ex_worker {
@@ -196,6 +209,33 @@ void ex_runtime_free(ex_runtime *rt);
 bool ex_snapshot(struct loam_executor *ex, ex_worker *w, loam_error *err);
 /* Suspends an owned worker: snapshot if needed, frees its memory. */
 void ex_suspend(struct loam_executor *ex, ex_worker *w);
+
+/* compose.c: templates made of a caller module and the stub modules
+ * `loam stubgen compose` put in its custom sections "loam:stub". */
+typedef struct ex_stub {
+  char *iface;                  /* the interface it exports ("ns:pkg-stub/stub-w") */
+  loam_module *module;
+  loam_wit *wit;                /* its embedded WIT */
+} ex_stub;
+/* Reads t->module's "loam:stub" sections into t->stubs, checking each against
+ * the caller's imports. */
+bool ex_template_load_stubs(ex_template *t, loam_error *err);
+void ex_template_free_stubs(ex_template *t);
+/* True when module.name is an import some stub of t provides. */
+bool ex_stub_provides(const ex_template *t, const char *module, const char *name);
+/* Instantiates t's stubs in rt->store (with rt->linker's host functions) and
+ * defines every caller import of a stub interface in rt->linker as an
+ * adapter into the stub. Called before the caller is instantiated. */
+bool ex_stubs_link(ex_runtime *rt, loam_error *err);
+void ex_stubs_free(ex_runtime *rt);
+
+/* rpc.c: the golem:rpc@0.1.0 and wasi:io/poll@0.2.0 host interfaces. */
+/* True when module.name is one of those imports. */
+bool ex_rpc_provides(const char *module, const char *name);
+/* Defines them in `l` for runtime rt (its handle table, its oplog); with rt
+ * NULL (a template's trial instantiation) they only trap when called. */
+bool ex_rpc_define(ex_runtime *rt, loam_linker *l, loam_store *s, loam_error *err);
+void ex_rpc_free(ex_runtime *rt);
 
 /* run.c */
 /* Writes the running invocation's START entry if it is still pending. */

@@ -22,6 +22,9 @@
 
 void ex_runtime_free(ex_runtime *rt) {
   if (!rt) return;
+  ex_stubs_free(rt);
+  ex_rpc_free(rt);
+  loam_handles_free(rt->handles);
   loam_linker_free(rt->linker);
   loam_store_free(rt->store);
   loam_wasi_free(rt->wasi);
@@ -48,13 +51,20 @@ static ex_runtime *runtime_new(struct loam_executor *ex, ex_worker *w, loam_erro
   free(argv);
   rt->store = loam_store_new(ex->opt.stack_bytes);
   rt->linker = loam_linker_new();
-  if (!rt->wasi || !rt->store || !rt->linker ||
+  rt->handles = loam_handles_new();
+  if (!rt->wasi || !rt->store || !rt->linker || !rt->handles ||
       !loam_wasi_define(rt->wasi, rt->linker, rt->store)) {
     if (rt->wasi) ex_fail(err, LOAM_ERR_NOMEM, "out of memory");
     ex_runtime_free(rt);
     return NULL;
   }
   loam_wasi_set_hook(rt->wasi, ex_wasi_hook, rt);
+  /* host interfaces first, then the stubs (which import them), then the
+   * caller (which imports the stubs) */
+  if (!ex_rpc_define(rt, rt->linker, rt->store, err) || !ex_stubs_link(rt, err)) {
+    ex_runtime_free(rt);
+    return NULL;
+  }
   rt->inst = loam_instantiate(rt->store, w->tpl->module, rt->linker, err);
   if (!rt->inst) {
     ex_runtime_free(rt);
@@ -113,6 +123,12 @@ static uint64_t scan_start(struct loam_executor *ex, ex_worker *w, uint64_t next
 
 bool ex_snapshot(struct loam_executor *ex, ex_worker *w, loam_error *err) {
   ex_runtime *rt = w->rt;
+  /* A snapshot holds the caller instance only: stub instances and host
+   * resources are rebuilt fresh on restore, which is the same state only
+   * while no handle is live. Otherwise the oplog covers it (replay). */
+  if (loam_handles_count(rt->handles) > 0)
+    return ex_fail(err, LOAM_ERR_INVALID, "snapshot not taken: %u resource handles are live",
+                   loam_handles_count(rt->handles)), false;
   loam_state *st = loam_instance_capture(rt->inst, err);
   if (!st) return false;
   size_t len = 0;

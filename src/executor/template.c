@@ -196,6 +196,7 @@ void ex_template_free(ex_template *t) {
   }
   free(t->exports);
   free(t->export_infos);
+  ex_template_free_stubs(t);
   loam_wit_free(t->wit);
   loam_module_free(t->module);
   free(t->wit_text);
