@@ -286,7 +286,8 @@ static void struct_body(bg *g, bg_buf *h, const loam_type *t, const char *ct) {
 }
 
 void bg_declare(bg *g, const loam_type *t) {
-  if (!t || g->failed || t->kind < LOAM_T_STRING) return;
+  /* primitives need no declaration, but a named alias of one (`type x = s32`) does */
+  if (!t || g->failed || (t->kind < LOAM_T_STRING && !t->name)) return;
   if (t->kind == LOAM_T_OWN || t->kind == LOAM_T_BORROW || t->kind == LOAM_T_RESOURCE) {
     bg_declare_resource(g, t->kind == LOAM_T_RESOURCE ? t : t->u.elem);
     return;
