@@ -1,8 +1,11 @@
 /* new.c — `loam new --example NAME DIR` (a guest project copied from a
  * built-in example) and `loam list-examples`. The examples are the
- * directories of examples/ that hold a loam.toml; they are found through
- * $LOAM_EXAMPLES, next to the executable (../examples, ../../examples) or in
- * the source tree this binary was built from. */
+ * directories of examples/ that hold a loam.toml (one guest project) or a
+ * loam-example.toml (a workspace of several projects, e.g. the RPC shopping
+ * cart); an example's name is the `name = "..."` of that file, else the
+ * directory's name. They are found through $LOAM_EXAMPLES, next to the
+ * executable (../examples, ../../examples) or in the source tree this binary
+ * was built from. */
 #define _GNU_SOURCE
 #include "commands.h"
 #include <dirent.h>
@@ -63,22 +66,55 @@ static bool examples_dir(char *out, size_t cap) {
   return is_examples_dir(out);
 }
 
-/* The `description = "..."` line of an example's loam.toml. */
-static void description(const char *dir, char *out, size_t cap) {
+/* The file that makes dir an example: loam.toml or loam-example.toml. */
+static bool example_file(const char *dir, char *out, size_t cap) {
+  static const char *const files[] = {"loam.toml", "loam-example.toml"};
+  for (int i = 0; i < 2; i++)
+    if (path_fmt(out, cap, "%s/%s", dir, files[i]) && access(out, R_OK) == 0) return true;
+  return false;
+}
+
+/* The value of a `key = "..."` line of an example's file ("" if none). */
+static void toml_string(const char *dir, const char *key, char *out, size_t cap) {
   char p[PATH_MAX + 300], line[512];
-  path_fmt(p, sizeof p, "%s/loam.toml", dir);
   out[0] = '\0';
+  if (!example_file(dir, p, sizeof p)) return;
   FILE *f = fopen(p, "r");
   if (!f) return;
+  size_t klen = strlen(key);
   while (fgets(line, sizeof line, f)) {
-    char *q = strstr(line, "description");
-    char *a = q ? strchr(q, '"') : NULL, *b = a ? strrchr(a + 1, '"') : NULL;
-    if (line == q && a && b) {
+    if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '=')) continue;
+    char *a = strchr(line + klen, '"'), *b = a ? strrchr(a + 1, '"') : NULL;
+    if (a && b) {
       path_fmt(out, cap, "%.*s", (int)(b - a - 1), a + 1);
       break;
     }
   }
   fclose(f);
+}
+
+/* The example's name: its file's `name`, else the directory's own name. */
+static void example_name(const char *dir, const char *base, char *out, size_t cap) {
+  toml_string(dir, "name", out, cap);
+  if (!out[0]) path_fmt(out, cap, "%s", base);
+}
+
+/* Finds the example called name under dir: fills src with its directory. */
+static bool find_example(const char *dir, const char *name, char *src, size_t cap) {
+  struct dirent **names;
+  int n = scandir(dir, &names, NULL, alphasort);
+  bool found = false;
+  for (int i = 0; i < n; i++) {
+    char sub[PATH_MAX + 256], file[PATH_MAX + 300], have[256];
+    path_fmt(sub, sizeof sub, "%s/%s", dir, names[i]->d_name);
+    if (!found && names[i]->d_name[0] != '.' && example_file(sub, file, sizeof file)) {
+      example_name(sub, names[i]->d_name, have, sizeof have);
+      if (!strcmp(have, name)) found = path_fmt(src, cap, "%s", sub);
+    }
+    free(names[i]);
+  }
+  free(names);
+  return found;
 }
 
 int loam_cmd_list_examples(int argc, char **argv) {
@@ -95,12 +131,12 @@ int loam_cmd_list_examples(int argc, char **argv) {
   struct dirent **names;
   int n = scandir(dir, &names, NULL, alphasort);
   for (int i = 0; i < n; i++) {
-    char sub[PATH_MAX + 256], toml[PATH_MAX + 272], desc[256];
+    char sub[PATH_MAX + 256], file[PATH_MAX + 300], name[256], desc[256];
     path_fmt(sub, sizeof sub, "%s/%s", dir, names[i]->d_name);
-    path_fmt(toml, sizeof toml, "%s/loam.toml", sub);
-    if (names[i]->d_name[0] != '.' && access(toml, R_OK) == 0) {
-      description(sub, desc, sizeof desc);
-      printf("%-20s %s\n", names[i]->d_name, desc);
+    if (names[i]->d_name[0] != '.' && example_file(sub, file, sizeof file)) {
+      example_name(sub, names[i]->d_name, name, sizeof name);
+      toml_string(sub, "description", desc, sizeof desc);
+      printf("%-20s %s\n", name, desc);
     }
     free(names[i]);
   }
@@ -120,14 +156,20 @@ static bool copy_file(const char *from, const char *to) {
   return ok;
 }
 
-/* Build outputs of an example checkout are not part of the template. */
-static bool skipped(const char *name) {
+/* Build outputs of an example checkout are not part of the template: the
+ * bindings, build and target directories, .wasm files, and what `loam stubgen
+ * initialize-workspace` and `make build-flow` generate in a workspace (its
+ * Makefile, the *-stub projects, the stub WIT copied into wit/deps). */
+static bool skipped(const char *name, bool workspace) {
   size_t n = strlen(name);
+  if (workspace && (!strcmp(name, "Makefile") || !strcmp(name, "deps") ||
+                    (n > 5 && !strcmp(name + n - 5, "-stub"))))
+    return true;
   return name[0] == '.' || !strcmp(name, "bindings") || !strcmp(name, "build") ||
-         (n > 5 && !strcmp(name + n - 5, ".wasm"));
+         !strcmp(name, "target") || (n > 5 && !strcmp(name + n - 5, ".wasm"));
 }
 
-static bool copy_tree(const char *from, const char *to) {
+static bool copy_tree(const char *from, const char *to, bool workspace) {
   if (mkdir(to, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "loam new: %s: %s\n", to, strerror(errno));
     return false;
@@ -137,13 +179,13 @@ static bool copy_tree(const char *from, const char *to) {
   bool ok = true;
   struct dirent *e;
   while (ok && (e = readdir(d))) {
-    if (skipped(e->d_name)) continue;
+    if (skipped(e->d_name, workspace)) continue;
     char a[PATH_MAX + 256], b[PATH_MAX + 256];
     path_fmt(a, sizeof a, "%s/%s", from, e->d_name);
     path_fmt(b, sizeof b, "%s/%s", to, e->d_name);
     struct stat st;
     if (stat(a, &st) != 0) continue;
-    ok = S_ISDIR(st.st_mode) ? copy_tree(a, b) : copy_file(a, b);
+    ok = S_ISDIR(st.st_mode) ? copy_tree(a, b, workspace) : copy_file(a, b);
   }
   closedir(d);
   return ok;
@@ -160,14 +202,12 @@ int loam_cmd_new(int argc, char **argv) {
     fprintf(stderr, "usage: loam new --example NAME DIR   (see loam list-examples)\n");
     return 2;
   }
-  char dir[PATH_MAX], src[PATH_MAX + 256], toml[PATH_MAX + 300];
+  char dir[PATH_MAX], src[PATH_MAX + 256], toml[PATH_MAX + 300], build[512];
   if (!examples_dir(dir, sizeof dir)) {
     fprintf(stderr, "loam: cannot find the examples (set LOAM_EXAMPLES)\n");
     return 1;
   }
-  path_fmt(src, sizeof src, "%s/%s", dir, name);
-  path_fmt(toml, sizeof toml, "%s/loam.toml", src);
-  if (strchr(name, '/') || access(toml, R_OK) != 0) {
+  if (strchr(name, '/') || !find_example(dir, name, src, sizeof src)) {
     fprintf(stderr, "loam new: no example '%s' (see loam list-examples)\n", name);
     return 1;
   }
@@ -175,7 +215,13 @@ int loam_cmd_new(int argc, char **argv) {
     fprintf(stderr, "loam new: %s already exists\n", dest);
     return 1;
   }
-  if (!copy_tree(src, dest)) return 1;
-  printf("created %s from example %s\nbuild it with:  cd %s && loam build\n", dest, name, dest);
+  /* A workspace says how it is built (`build = "..."`); a project is built
+   * with loam build. */
+  path_fmt(toml, sizeof toml, "%s/loam.toml", src);
+  bool workspace = access(toml, R_OK) != 0;
+  toml_string(src, "build", build, sizeof build);
+  if (!copy_tree(src, dest, workspace)) return 1;
+  printf("created %s from example %s\nbuild it with:  cd %s && %s\n", dest, name, dest,
+         build[0] ? build : "loam build");
   return 0;
 }
