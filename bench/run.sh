@@ -80,14 +80,16 @@ if [ ${#ratios[@]} -gt 0 ]; then
     awk '{ s += log($1); n++ } END { printf "geometric mean loam/native: %.2fx over %d kernels\n", exp(s / n), n }'
 fi
 
-# In-process micro-benchmarks (bench/*_bench.c, built by CMake into
-# build/bench/), e.g. durable_bench for the store's group commit; run when no
-# kernel was named.
+# Micro-benchmarks (bench/*_bench.c, built by CMake into build/bench/), e.g.
+# durable_bench for the store's group commit; run when no kernel was named.
+# http_bench and rpc_bench start `$loam server` (LOAM) on a free 127.0.0.1
+# port and kill it however they end; each is bounded by a timeout here.
 if [ $# -eq 0 ]; then
+  export LOAM="$loam"
   for b in "$root"/build/bench/*_bench; do
     [ -x "$b" ] || continue
     echo "== $(basename "$b")"
-    "$b" || status=1
+    timeout -k 10 300 "$b" || status=1
   done
 fi
 exit $status

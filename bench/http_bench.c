@@ -1,0 +1,211 @@
+/*
+ * http_bench.c — what the HTTP layer costs (issue 6): invoke-and-await round
+ * trips (p50/p99) and invocations/s with 1 and 16 concurrent clients against
+ * 100 counter workers, through a real `loam server` (a child process on a free
+ * 127.0.0.1 port, its own temp data directory, fsync on) over libcurl
+ * keep-alive connections, next to the same workload through the executor's C
+ * API in this process (the baseline, measured in the same run, interleaved).
+ * Usage: http_bench [SECONDS_PER_RUN (default 3)] [CLIENTS... (default 1 16)]
+ * The loam binary is $LOAM or <this program's dir>/../loam; the counter guest
+ * comes from LOAM_EXEC_GUEST_DIR (or $LOAM_BENCH_GUEST_DIR).
+ */
+#include "bench_util.h"
+#include "loam/executor.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LOAM_EXEC_GUEST_DIR
+#define LOAM_EXEC_GUEST_DIR "build/tests/executor"
+#endif
+
+enum { WORKERS = 100, MAX_SAMPLES = 400000 };
+
+/* One measuring thread: which workers it drives, its latencies. */
+typedef struct client {
+  int id, nclients;
+  loam_executor *ex;      /* in-process mode */
+  const char *base;       /* HTTP mode: "http://127.0.0.1:PORT" */
+  double until;
+  pthread_barrier_t *warm, *go; /* warmed up / the deadline is set */
+  double *lat;
+  long n;
+  int failed;
+} client;
+
+static void inproc_inc(client *c, const char *worker) {
+  loam_value *p = loam_value_uint(loam_type_prim(LOAM_T_U64), 1);
+  loam_invoke_result r = {0};
+  loam_error err;
+  if (loam_invoke_and_await(c->ex, "counter", worker, "inc-by", &p, 1, NULL, &r, &err) != LOAM_OK) {
+    fprintf(stderr, "http_bench: in-process invoke %s: %s\n", worker, err.message);
+    c->failed = 1;
+  }
+  loam_invoke_result_free(&r);
+  loam_value_free(p);
+}
+
+/* One POST on the thread's own easy handle, so libcurl keeps the connection
+ * open between calls (keep-alive): the figure is the request, not a TCP
+ * handshake. */
+static void http_inc(client *c, CURL *h, const char *worker) {
+  char url[300];
+  snprintf(url, sizeof url, "%s/v1/templates/counter/workers/%s/invoke-and-await?function=inc-by",
+           c->base, worker);
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK || status != 200) {
+    fprintf(stderr, "http_bench: POST %s: %s (status %ld)\n", url, curl_easy_strerror(rc), status);
+    c->failed = 1;
+  }
+}
+
+static void *client_main(void *arg) {
+  client *c = arg;
+  CURL *h = NULL;
+  struct curl_slist *hl = NULL;
+  if (c->base) {
+    h = curl_easy_init();
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    hl = curl_slist_append(hl, "Expect:");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"params\":[1]}");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, bench_discard);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  }
+  /* Client i drives workers i, i+N, i+2N, ...: no two clients share a
+   * worker, so nobody queues behind another client's call on a worker. */
+  int mine[WORKERS], nmine = 0;
+  for (int w = c->id; w < WORKERS; w += c->nclients) mine[nmine++] = w;
+  char name[32];
+  /* One call per worker first, outside the window: creates it (first run)
+   * and opens the connection. */
+  for (int k = 0; k < nmine; k++) {
+    snprintf(name, sizeof name, "w%d", mine[k]);
+    if (h) http_inc(c, h, name);
+    else inproc_inc(c, name);
+  }
+  pthread_barrier_wait(c->warm);
+  pthread_barrier_wait(c->go);
+  for (long i = 0; !c->failed && c->n < MAX_SAMPLES; i++) {
+    double t0 = bench_now();
+    if (t0 >= c->until) break;
+    snprintf(name, sizeof name, "w%d", mine[i % nmine]);
+    if (h) http_inc(c, h, name);
+    else inproc_inc(c, name);
+    c->lat[c->n++] = bench_now() - t0;
+  }
+  if (h) {
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+  }
+  return NULL;
+}
+
+typedef struct result { double p50, p99, rate; long calls; } result;
+
+/* nclients threads for `secs` seconds against ex (base NULL) or the server. */
+static result run(loam_executor *ex, const char *base, int nclients, double secs) {
+  client *c = calloc((size_t)nclients, sizeof *c);
+  pthread_t *th = calloc((size_t)nclients, sizeof *th);
+  pthread_barrier_t warm, go;
+  pthread_barrier_init(&warm, NULL, (unsigned)nclients + 1);
+  pthread_barrier_init(&go, NULL, (unsigned)nclients + 1);
+  for (int i = 0; i < nclients; i++) {
+    c[i] = (client){.id = i, .nclients = nclients, .ex = ex, .base = base, .warm = &warm,
+                    .go = &go};
+    c[i].lat = malloc(MAX_SAMPLES * sizeof(double));
+    pthread_create(&th[i], NULL, client_main, &c[i]);
+  }
+  /* The window starts once every client has warmed its workers. */
+  pthread_barrier_wait(&warm);
+  double t0 = bench_now();
+  for (int i = 0; i < nclients; i++) c[i].until = t0 + secs;
+  pthread_barrier_wait(&go);
+  long total = 0;
+  for (int i = 0; i < nclients; i++) {
+    pthread_join(th[i], NULL);
+    total += c[i].n;
+    if (c[i].failed) bench_fail("a client failed (see above)");
+  }
+  double dt = bench_now() - t0;
+  double *all = malloc((size_t)(total ? total : 1) * sizeof(double));
+  long k = 0;
+  for (int i = 0; i < nclients; i++) {
+    memcpy(all + k, c[i].lat, (size_t)c[i].n * sizeof(double));
+    k += c[i].n;
+    free(c[i].lat);
+  }
+  result r = {0};
+  r.calls = total;
+  r.rate = (double)total / dt;
+  r.p50 = bench_percentile(all, total, 50);
+  r.p99 = bench_percentile(all, total, 99);
+  free(all);
+  free(c);
+  free(th);
+  pthread_barrier_destroy(&warm);
+  pthread_barrier_destroy(&go);
+  return r;
+}
+
+int main(int argc, char **argv) {
+  double secs = argc > 1 ? atof(argv[1]) : 3.0;
+  if (secs <= 0) secs = 3.0;
+  int clients[8] = {1, 16}, nclients = 2;
+  if (argc > 2) {
+    nclients = 0;
+    for (int i = 2; i < argc && nclients < 8; i++) clients[nclients++] = atoi(argv[i]);
+  }
+  bench_init("http_bench");
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const char *gdir = getenv("LOAM_BENCH_GUEST_DIR");
+  size_t wasm_len = 0;
+  uint8_t *wasm = bench_read_guest(gdir ? gdir : LOAM_EXEC_GUEST_DIR, "counter.wasm", &wasm_len);
+
+  /* The baseline: the executor in this process (defaults: 2 threads, fsync). */
+  char *dir = bench_temp_dir();
+  loam_executor_options o;
+  loam_executor_options_default(&o);
+  loam_error err;
+  loam_executor *ex = loam_executor_open(dir, &o, &err);
+  if (!ex) bench_fail(err.message);
+  if (!loam_template_register(ex, "counter", wasm, wasm_len, NULL, NULL, &err))
+    bench_fail(err.message);
+
+  /* The server: same defaults (--workers 2 executor threads, fsync). */
+  const char *base = bench_server_start();
+  bench_server_add_template(base, "counter", wasm, wasm_len);
+
+  printf("%d workers of the counter guest (inc-by 1), invoke-and-await, fsync on, %.0f s per "
+         "run,\nin-process (executor C API) vs HTTP (loam server, libcurl keep-alive):\n",
+         WORKERS, secs);
+  printf("%-8s %-10s %10s %10s %10s %9s\n", "clients", "path", "calls/s", "p50 us", "p99 us",
+         "calls");
+  for (int i = 0; i < nclients; i++) {
+    int n = clients[i] < 1 ? 1 : clients[i] > WORKERS ? WORKERS : clients[i];
+    result a = run(ex, NULL, n, secs);
+    printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld\n", n, "in-process", a.rate, a.p50 * 1e6,
+           a.p99 * 1e6, a.calls);
+    result b = run(NULL, base, n, secs);
+    printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld\n", n, "http", b.rate, b.p50 * 1e6,
+           b.p99 * 1e6, b.calls);
+    printf("%-8d %-10s  throughput in-process/http %.2fx, p50 http/in-process %.2fx, p99 "
+           "%.2fx\n", n, "ratio", a.rate / b.rate, b.p50 / a.p50, b.p99 / a.p99);
+    fflush(stdout);
+  }
+  loam_executor_close(ex);
+  bench_remove_dir(dir);
+  free(dir);
+  free(wasm);
+  bench_server_stop();
+  curl_global_cleanup();
+  return 0;
+}
