@@ -1,35 +1,151 @@
 #!/usr/bin/env bash
-# examples/demo.sh — `make demo`: builds examples/hello/hello.c for
-# wasm32-wasi with clang-14 and Debian's wasi-libc, then runs it with
-# `loam run` in a scratch directory, saying what happens at each step.
+# examples/demo.sh — `make demo`: the seed's worker-to-worker walkthrough
+# with loam, from scratch. It builds the c-shopping-cart-rpc workspace (loam
+# new, stubgen initialize-workspace, make build-flow), starts a fresh
+# `loam server` on a free loopback port with its own data directory,
+# uploads the purchase-history and composed shopping-cart templates, fills
+# a user's cart, checks out (the cart calls the user's purchase-history
+# worker over RPC), shows the order in the history, kills the server with
+# SIGKILL, restarts it and shows that the cart and the history survived.
+# Every command is printed before it runs. Everything it starts or writes
+# is removed on exit, whatever happens.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-loam="${LOAM:-$root/build/loam}"
+loam="$(realpath "${LOAM:-$root/build/loam}")"
 work="$(mktemp -d /tmp/loam-demo-XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+server_pid=""
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-show() { printf '$'; printf ' %q' "$@"; printf '\n'; "$@"; }
+cleanup() {
+  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+n=0
+step() {
+  n=$((n + 1))
+  printf '\n\033[1m%d. %s\033[0m\n' "$n" "$*"
+}
+note() { printf '   %s\n' "$*"; }
+# echo_cmd CMD...: prints the command as you would type it.
+echo_cmd() {
+  printf '\033[2m$\033[0m'
+  printf ' %q' "$@" | sed "s|$work|\$DEMO|g"
+  printf '\n'
+}
+# show CMD...: prints the command, then runs it.
+show() {
+  echo_cmd "$@"
+  "$@"
+}
 
 [ -x "$loam" ] || { echo "demo: $loam is missing; run 'make build' first" >&2; exit 1; }
+command -v make >/dev/null || { echo "demo: make is needed" >&2; exit 1; }
 
-say "Compiling examples/hello/hello.c to WebAssembly (wasm32-wasi)"
-show clang-14 --target=wasm32-wasi --sysroot=/usr -O2 \
-  -o "$work/hello.wasm" "$root/examples/hello/hello.c"
-echo "hello.wasm: $(stat -c %s "$work/hello.wasm") bytes"
+# `loam` on the PATH is this build, as the workspace's Makefile expects.
+mkdir "$work/bin"
+ln -s "$loam" "$work/bin/loam"
+export PATH="$work/bin:$PATH"
 
-say "Running it: loam decodes, validates and translates the module, links WASI, calls _start"
-mkdir "$work/shared"
-show "$loam" run "$work/hello.wasm" --dir "$work/shared::." --env NAME=loam -- one "two words"
+# start_server: a server on a free port of 127.0.0.1 over $work/data; waits
+# (10 s at most) until it answers.
+start_server() {
+  rm -f "$work/port"
+  local args=(server --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port")
+  echo_cmd loam "${args[@]}"
+  note "(in the background; its log goes to \$DEMO/server.log)"
+  loam "${args[@]}" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    if [ -s "$work/port" ]; then
+      export LOAM_URL="http://127.0.0.1:$(cat "$work/port")"
+      if loam template list >/dev/null 2>&1; then
+        note "(listening on $LOAM_URL; the CLI finds it through \$LOAM_URL)"
+        return 0
+      fi
+    fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "demo: the server did not start; its log:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+}
 
-say "The guest could only touch the directory we shared with --dir:"
-show ls -l "$work/shared"
+echo "loam demo: durable workers calling each other (worker-to-worker RPC)."
+echo "\$DEMO below is a scratch directory, removed at the end."
 
-say "The guest's exit code becomes loam's"
-set +e
-"$loam" run "$work/hello.wasm" -- fail >/dev/null
-echo "exit status with argument 'fail': $?"
-set -e
+step "Create the workspace from the example: two projects, shopping-cart and purchase-history"
+cd "$work"
+show loam new --example c-shopping-cart-rpc shopping-cart-rpc
+cd shopping-cart-rpc
+show ls purchase-history/wit shopping-cart/wit
+note "shopping-cart.wit imports shopping:purchase-history-stub/stub-purchase-history,"
+note "a typed stub that does not exist yet: stubgen generates it from purchase-history's WIT."
 
-say "Done. Try it yourself: $loam run FILE.wasm [--dir HOST[::GUEST]] [--env K=V] [-- ARGS]"
+step "Let loam write the workspace's build flow (a Makefile) and the first stub"
+show loam stubgen initialize-workspace --targets purchase-history --callers shopping-cart
+
+step "Build everything: stubs, both projects, and the cart composed with its stub"
+show make build-flow
+show ls target/wasm32-wasi/debug
+
+step "Start a server with a fresh data directory (the embedded store)"
+start_server
+
+step "Upload both templates; the cart needs the purchase history's template id"
+show loam template add purchase-history target/wasm32-wasi/debug/purchase_history.wasm | tee "$work/ph.txt"
+history_id="$(sed -n 's/.*(id \([0-9][0-9]*\),.*/\1/p' "$work/ph.txt" | head -n 1)"
+[ -n "$history_id" ] || { echo "demo: no template id in the output above" >&2; exit 1; }
+show loam template add shopping-cart target/wasm32-wasi/debug/shopping_cart_composed.wasm
+note "purchase-history has id $history_id."
+
+step "Create alice's cart worker, telling it where purchase histories live"
+show loam worker add shopping-cart/alice-cart --env PURCHASE_HISTORY_TEMPLATE_ID="$history_id"
+show loam worker invoke-and-await shopping-cart/alice-cart initialize-cart '"alice"'
+
+step "Put two products in the cart (arguments are WAVE values)"
+show loam worker invoke-and-await shopping-cart/alice-cart add-item \
+  '{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}'
+show loam worker invoke-and-await shopping-cart/alice-cart add-item \
+  '{product-id: "p2", name: "Teapot", price: 24.0, quantity: 1}'
+show loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
+
+step "Check out: the cart calls add-order on worker://$history_id/alice, which loam creates on first use"
+show loam worker invoke-and-await shopping-cart/alice-cart checkout
+show loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
+note "The cart is empty again; the order went to alice's purchase history:"
+show loam worker list purchase-history
+show loam worker invoke-and-await purchase-history/alice get-orders
+if command -v curl >/dev/null; then
+  note "Both workers run in this server, so the call took the in-process fast path:"
+  curl -s "$LOAM_URL/metrics" | grep '^loam_rpc_calls_total' | sed 's/^/   /' || true
+fi
+
+step "Start a second order, then kill the server with SIGKILL (no shutdown at all)"
+show loam worker invoke-and-await shopping-cart/alice-cart add-item \
+  '{product-id: "p3", name: "Spoon", price: 2.25, quantity: 4}'
+show kill -KILL "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+step "Restart it on the same data directory"
+start_server
+
+step "The cart and the history are intact"
+show loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
+show loam worker invoke-and-await purchase-history/alice get-orders
+
+step "Check out again: a second order, recorded once"
+show loam worker invoke-and-await shopping-cart/alice-cart checkout
+show loam worker invoke-and-await purchase-history/alice get-orders
+
+step "Stop the server (SIGTERM commits and exits 0) and clean up"
+show kill -TERM "$server_pid"
+wait "$server_pid"
+server_pid=""
+
+echo
+echo "Done. The walkthrough, step by step: examples/shopping-cart-rpc/README.md"

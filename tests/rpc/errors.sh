@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# errors.sh — what a user sees when the shopping cart's RPC cannot be made,
+# through the CLI against a real server: PURCHASE_HISTORY_TEMPLATE_ID
+# naming no template (checkout fails with a message naming it, no history
+# worker appears), naming a template without add-order (the message names
+# the function), unset (the guest's own error, the cart keeps its items),
+# and a cart that was never initialized. The server stays healthy and the
+# good path still works afterwards.
+# usage: LOAM=build/loam tests/rpc/errors.sh
+source "$(dirname "$0")/lib.sh"
+
+use_workspace || { finish; exit 1; }
+start_server || { finish; exit 1; }
+add_templates || { finish; exit 1; }
+
+# new_cart NAME USER [--env K=V]: a cart for USER with one item in it.
+new_cart() {
+  local name="$1" user="$2"
+  shift 2
+  cli worker add "shopping-cart/$name" "$@" >/dev/null || fail "worker add $name: $(err)"
+  inv "shopping-cart/$name" initialize-cart "\"$user\"" >/dev/null || fail "initialize $name: $(err)"
+  inv "shopping-cart/$name" add-item '{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}' >/dev/null ||
+    fail "add-item $name: $(err)"
+}
+
+# whole_error WORKER: the CLI's stderr of the last call and the worker's
+# lastError, together (where the stub's message shows up).
+whole_error() {
+  echo "$(err) $(cli worker get "$1" --json | jq -r '.lastError // ""')"
+}
+
+# --- an unknown template: the call fails naming it
+new_cart bad1 ub1 --env PURCHASE_HISTORY_TEMPLATE_ID=no-such-template
+inv shopping-cart/bad1 checkout >"$WORK/out"
+rc=$?
+[ $rc != 0 ] && pass || fail "checkout with an unknown template exited 0: $(cat "$WORK/out")"
+[ $rc != 124 ] && pass || fail "checkout with an unknown template hung"
+msg="$(whole_error shopping-cart/bad1)"
+contains "unknown template named" "$msg" "no-such-template"
+contains "says what was not found" "$msg" "not-found"
+out="$(cli worker list purchase-history --json | jq -r '[.workers[].name] | join(" ")')"
+case " $out " in *" ub1 "*) fail "a history worker ub1 was created: $out" ;; *) pass ;; esac
+
+# --- a numeric id that is no template
+new_cart bad2 ub2 --env PURCHASE_HISTORY_TEMPLATE_ID=9999
+inv shopping-cart/bad2 checkout >/dev/null
+[ $? != 0 ] && pass || fail "checkout with template id 9999 exited 0"
+contains "unknown template id named" "$(whole_error shopping-cart/bad2)" "9999"
+
+# --- a template that has no add-order (the cart's own): names the function
+new_cart bad3 ub3 --env PURCHASE_HISTORY_TEMPLATE_ID="$CART_ID"
+inv shopping-cart/bad3 checkout >/dev/null
+[ $? != 0 ] && pass || fail "checkout against the cart template exited 0"
+msg="$(whole_error shopping-cart/bad3)"
+contains "unknown function named" "$msg" "add-order"
+
+# --- no PURCHASE_HISTORY_TEMPLATE_ID: the guest's own error, items kept
+new_cart noenv un
+eq "checkout without the env var" "$(inv shopping-cart/noenv checkout)" \
+  'error("PURCHASE_HISTORY_TEMPLATE_ID not set")'
+eq "the cart keeps its items" "$(inv shopping-cart/noenv get-cart-contents)" \
+  '[{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}]'
+
+# --- a cart that was never initialized
+cli worker add shopping-cart/noinit --env PURCHASE_HISTORY_TEMPLATE_ID="$PH_ID" >/dev/null
+eq "checkout before initialize-cart" "$(inv shopping-cart/noinit checkout)" \
+  'error("the cart is not initialized: call initialize-cart first")'
+
+# --- the server is fine and the good path works
+curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$LOAM_URL/healthz" >"$WORK/code"
+eq "healthz after the errors" "$(cat "$WORK/code")" 200
+new_cart good ug --env PURCHASE_HISTORY_TEMPLATE_ID="$PH_ID"
+eq "good checkout" "$(inv shopping-cart/good checkout)" 'success({order-id: "order-1"})'
+eq "good history" "$(inv purchase-history/ug get-orders --json | jq length)" 1
+stop_server TERM
+finish
