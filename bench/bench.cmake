@@ -5,3 +5,23 @@ if(TARGET http_bench)
   add_dependencies(http_bench executor_guests loam)
   target_compile_definitions(http_bench PRIVATE LOAM_EXEC_GUEST_DIR="${LOAM_EXEC_GUEST_DIR}")
 endif()
+
+# rpc_bench: the counter guest (callee) and bench/guest/caller (calls it
+# through golem:rpc), built with `loam build` against its WIT, whose deps/
+# is a link to the repository's wit/deps.
+set(LOAM_BENCH_GUEST_DIR ${CMAKE_BINARY_DIR}/bench/guest)
+add_custom_command(OUTPUT ${LOAM_BENCH_GUEST_DIR}/caller.wasm
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${LOAM_BENCH_GUEST_DIR}
+  COMMAND $<TARGET_FILE:loam> build --wit ${CMAKE_SOURCE_DIR}/bench/guest/caller/wit
+          --bindings ${LOAM_BENCH_GUEST_DIR}/caller-bindings
+          -o ${LOAM_BENCH_GUEST_DIR}/caller.wasm ${CMAKE_SOURCE_DIR}/bench/guest/caller/caller.c
+  DEPENDS loam ${CMAKE_SOURCE_DIR}/bench/guest/caller/caller.c
+          ${CMAKE_SOURCE_DIR}/bench/guest/caller/wit/caller.wit
+          ${CMAKE_SOURCE_DIR}/wit/deps/golem-rpc/types.wit
+          ${CMAKE_SOURCE_DIR}/wit/deps/wasi-io/poll.wit)
+add_custom_target(bench_guests DEPENDS ${LOAM_BENCH_GUEST_DIR}/caller.wasm)
+if(TARGET rpc_bench)
+  add_dependencies(rpc_bench executor_guests bench_guests loam)
+  target_compile_definitions(rpc_bench PRIVATE LOAM_EXEC_GUEST_DIR="${LOAM_EXEC_GUEST_DIR}"
+                             LOAM_BENCH_GUEST_DIR="${LOAM_BENCH_GUEST_DIR}")
+endif()

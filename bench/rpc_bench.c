@@ -1,0 +1,319 @@
+/*
+ * rpc_bench.c — the worker-to-worker RPC figures of issue 7: worker A (the
+ * caller guest, bench/guest/caller) asks worker B (the counter guest) to
+ * inc-by 1 through golem:rpc invoke-and-await and keeps the answer; both warm,
+ * fsync on. One "operation" = B counts one more and A holds the new count.
+ * Four ways to do it, with P caller/callee pairs driven at once (one client
+ * thread per pair, default P = 1, 8, 32), measured in the same run:
+ *   rpc      in process: one loam_invoke_and_await of A.call (A -> B local
+ *            fast path inside the executor),
+ *   2 calls  in process: loam_invoke_and_await of B.inc-by, then of A.note,
+ *   rpc      over HTTP: one POST of A.call to a real `loam server`,
+ *   2 calls  over HTTP: POST B.inc-by, then POST A.note with its answer
+ *            (what a client without RPC does),
+ * each reported as operations/s and latency p50/p99, with the ratios that
+ * show the fast path's gain. B's count is checked at the end.
+ * Usage: rpc_bench [SECONDS_PER_RUN (default 2)] [PAIRS... (default 1 8 32)]
+ * The loam binary is $LOAM or <this program's dir>/../loam.
+ */
+#include "bench_util.h"
+#include "loam/executor.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LOAM_EXEC_GUEST_DIR
+#define LOAM_EXEC_GUEST_DIR "build/tests/executor"
+#endif
+#ifndef LOAM_BENCH_GUEST_DIR
+#define LOAM_BENCH_GUEST_DIR "build/bench/guest"
+#endif
+
+enum { MAX_PAIRS = 64, MAX_SAMPLES = 200000, WARMUPS = 2 };
+
+typedef enum mode { RPC_INPROC, TWO_INPROC, RPC_HTTP, TWO_HTTP, NMODES } mode;
+static const char *const mode_name[NMODES] = {"rpc", "2 calls", "rpc", "2 calls"};
+static const char *const mode_path[NMODES] = {"in-process", "in-process", "http", "http"};
+
+/* One pair's client thread. */
+typedef struct client {
+  int id;
+  mode m;
+  loam_executor *ex;
+  const char *base;
+  CURL *h;
+  struct curl_slist *hl;
+  char *body;             /* the last HTTP response body */
+  size_t len, cap;
+  double until;
+  pthread_barrier_t *warm, *go;
+  double *lat;
+  long n;
+  uint64_t last;          /* the count B answered last */
+  int failed;
+} client;
+
+static void failf(client *c, const char *what, const char *msg) {
+  if (!c->failed) fprintf(stderr, "rpc_bench: %s: %s\n", what, msg);
+  c->failed = 1;
+}
+
+/* ---- in process ---- */
+
+static uint64_t invoke(client *c, const char *tmpl, const char *worker, const char *fn,
+                       loam_value **params, size_t n) {
+  loam_invoke_result r = {0};
+  loam_error err;
+  uint64_t v = 0;
+  if (loam_invoke_and_await(c->ex, tmpl, worker, fn, params, n, NULL, &r, &err) != LOAM_OK)
+    failf(c, fn, err.message);
+  else if (r.nvalues == 1)
+    v = r.values[0]->of.u;
+  loam_invoke_result_free(&r);
+  for (size_t i = 0; i < n; i++) loam_value_free(params[i]);
+  return v;
+}
+
+static void op_inproc(client *c, const char *a, const char *b, const char *uri) {
+  loam_value *p[2];
+  if (c->m == RPC_INPROC) {
+    p[0] = loam_value_string(uri, strlen(uri));
+    p[1] = loam_value_uint(loam_type_prim(LOAM_T_U64), 1);
+    c->last = invoke(c, "caller", a, "call", p, 2);
+  } else {
+    p[0] = loam_value_uint(loam_type_prim(LOAM_T_U64), 1);
+    uint64_t v = invoke(c, "counter", b, "inc-by", p, 1);
+    p[0] = loam_value_uint(loam_type_prim(LOAM_T_U64), v);
+    c->last = invoke(c, "caller", a, "note", p, 1);
+  }
+}
+
+/* ---- over HTTP, one keep-alive connection per client ---- */
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
+  client *c = ud;
+  size_t n = size * nmemb;
+  if (c->len + n + 1 > c->cap) {
+    c->cap = (c->len + n + 1) * 2;
+    c->body = realloc(c->body, c->cap);
+  }
+  memcpy(c->body + c->len, p, n);
+  c->len += n;
+  c->body[c->len] = '\0';
+  return n;
+}
+
+/* POSTs invoke-and-await of tmpl/worker fn with the JSON params; the one
+ * result as an unsigned number ({"result": {"<name>": N}}). */
+static uint64_t post(client *c, const char *tmpl, const char *worker, const char *fn,
+                     const char *params) {
+  char url[300];
+  snprintf(url, sizeof url, "%s/v1/templates/%s/workers/%s/invoke-and-await?function=%s",
+           c->base, tmpl, worker, fn);
+  curl_easy_setopt(c->h, CURLOPT_URL, url);
+  curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, params);
+  c->len = 0;
+  CURLcode rc = curl_easy_perform(c->h);
+  long status = 0;
+  if (rc == CURLE_OK) curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK || status != 200) {
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s (status %ld) %.400s", curl_easy_strerror(rc), status,
+             c->len ? c->body : "");
+    failf(c, url, msg);
+    return 0;
+  }
+  json_t *j = json_loadb(c->body, c->len, 0, NULL);
+  json_t *res = json_object_get(j, "result");
+  void *it = json_object_iter(res);
+  json_t *v = it ? json_object_iter_value(it) : NULL;
+  uint64_t out = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+  if (!json_is_integer(v)) failf(c, url, "no number in the answer");
+  json_decref(j);
+  return out;
+}
+
+static void op_http(client *c, const char *a, const char *b, const char *uri) {
+  char params[300];
+  if (c->m == RPC_HTTP) {
+    snprintf(params, sizeof params, "{\"params\":[\"%s\",1]}", uri);
+    c->last = post(c, "caller", a, "call", params);
+  } else {
+    uint64_t v = post(c, "counter", b, "inc-by", "{\"params\":[1]}");
+    snprintf(params, sizeof params, "{\"params\":[%llu]}", (unsigned long long)v);
+    c->last = post(c, "caller", a, "note", params);
+  }
+}
+
+static void *client_main(void *arg) {
+  client *c = arg;
+  char a[32], b[32], uri[80];
+  snprintf(a, sizeof a, "a%d", c->id);
+  snprintf(b, sizeof b, "b%d", c->id);
+  snprintf(uri, sizeof uri, "worker://counter/%s", b);
+  bool http = c->m == RPC_HTTP || c->m == TWO_HTTP;
+  if (http) {
+    c->h = curl_easy_init();
+    c->hl = curl_slist_append(NULL, "Content-Type: application/json");
+    c->hl = curl_slist_append(c->hl, "Expect:");
+    curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->hl);
+    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c->h, CURLOPT_TCP_NODELAY, 1L);
+  }
+  /* Two operations outside the window: creates the workers on first use,
+   * loads them, opens the connection. */
+  for (int k = 0; k < WARMUPS && !c->failed; k++) http ? op_http(c, a, b, uri) : op_inproc(c, a, b, uri);
+  pthread_barrier_wait(c->warm);
+  pthread_barrier_wait(c->go);
+  while (!c->failed && c->n < MAX_SAMPLES) {
+    double t0 = bench_now();
+    if (t0 >= c->until) break;
+    http ? op_http(c, a, b, uri) : op_inproc(c, a, b, uri);
+    c->lat[c->n++] = bench_now() - t0;
+  }
+  if (http) {
+    curl_slist_free_all(c->hl);
+    curl_easy_cleanup(c->h);
+  }
+  free(c->body);
+  return NULL;
+}
+
+typedef struct result { double p50, p99, rate; long ops; } result;
+
+/* pairs clients in mode m for secs seconds. expect[i] is what pair i's B
+ * has counted so far in this store; the run adds its operations and checks
+ * that B's last answer is exactly that (every operation counted once). */
+static result run(mode m, loam_executor *ex, const char *base, int pairs, double secs,
+                  uint64_t *expect) {
+  client *c = calloc((size_t)pairs, sizeof *c);
+  pthread_t *th = calloc((size_t)pairs, sizeof *th);
+  pthread_barrier_t warm, go;
+  pthread_barrier_init(&warm, NULL, (unsigned)pairs + 1);
+  pthread_barrier_init(&go, NULL, (unsigned)pairs + 1);
+  for (int i = 0; i < pairs; i++) {
+    c[i] = (client){.id = i, .m = m, .ex = ex, .base = base, .warm = &warm, .go = &go};
+    c[i].lat = malloc(MAX_SAMPLES * sizeof(double));
+    pthread_create(&th[i], NULL, client_main, &c[i]);
+  }
+  pthread_barrier_wait(&warm);
+  double t0 = bench_now();
+  for (int i = 0; i < pairs; i++) c[i].until = t0 + secs;
+  pthread_barrier_wait(&go);
+  long total = 0;
+  int failed = 0;
+  for (int i = 0; i < pairs; i++) {
+    pthread_join(th[i], NULL);
+    total += c[i].n;
+    failed |= c[i].failed;
+    expect[i] += (uint64_t)c[i].n + WARMUPS;
+    if (!c[i].failed && c[i].last != expect[i]) {
+      fprintf(stderr, "rpc_bench: %s %s: pair %d's B counted %llu, expected %llu\n",
+              mode_path[m], mode_name[m], i, (unsigned long long)c[i].last,
+              (unsigned long long)expect[i]);
+      failed = 1;
+    }
+  }
+  double dt = bench_now() - t0;
+  double *all = malloc((size_t)(total ? total : 1) * sizeof(double));
+  long k = 0;
+  for (int i = 0; i < pairs; i++) {
+    memcpy(all + k, c[i].lat, (size_t)c[i].n * sizeof(double));
+    k += c[i].n;
+    free(c[i].lat);
+  }
+  if (failed) bench_fail("a client failed (see above)");
+  result r = {bench_percentile(all, total, 50), bench_percentile(all, total, 99),
+              (double)total / dt, total};
+  free(all);
+  free(c);
+  free(th);
+  pthread_barrier_destroy(&warm);
+  pthread_barrier_destroy(&go);
+  return r;
+}
+
+/* Registers both templates in process; false (with the reason printed) when
+ * this build's executor does not accept golem:rpc imports yet. */
+static bool register_inproc(loam_executor *ex, const uint8_t *counter, size_t counter_len,
+                            const uint8_t *caller, size_t caller_len) {
+  loam_error err;
+  if (!loam_template_register(ex, "counter", counter, counter_len, NULL, NULL, &err))
+    bench_fail(err.message);
+  if (loam_template_register(ex, "caller", caller, caller_len, NULL, NULL, &err)) return true;
+  if (!strstr(err.message, "golem:rpc")) bench_fail(err.message);
+  printf("rpc_bench: skipped: this executor does not link golem:rpc yet (%s)\n", err.message);
+  return false;
+}
+
+int main(int argc, char **argv) {
+  double secs = argc > 1 ? atof(argv[1]) : 2.0;
+  if (secs <= 0) secs = 2.0;
+  int pairs[8] = {1, 8, 32}, npairs = 3;
+  if (argc > 2) {
+    npairs = 0;
+    for (int i = 2; i < argc && npairs < 8; i++) pairs[npairs++] = atoi(argv[i]);
+  }
+  bench_init("rpc_bench");
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  size_t counter_len = 0, caller_len = 0;
+  uint8_t *counter = bench_read_guest(LOAM_EXEC_GUEST_DIR, "counter.wasm", &counter_len);
+  uint8_t *caller = bench_read_guest(LOAM_BENCH_GUEST_DIR, "caller.wasm", &caller_len);
+
+  char *dir = bench_temp_dir();
+  loam_executor_options o;
+  loam_executor_options_default(&o); /* 2 threads, fsync: the server's defaults */
+  loam_error err;
+  loam_executor *ex = loam_executor_open(dir, &o, &err);
+  if (!ex) bench_fail(err.message);
+  if (!register_inproc(ex, counter, counter_len, caller, caller_len)) {
+    loam_executor_close(ex);
+    return 0;
+  }
+  const char *base = bench_server_start();
+  bench_server_add_template(base, "counter", counter, counter_len);
+  bench_server_add_template(base, "caller", caller, caller_len);
+
+  printf("worker A asks worker B to inc-by 1 and keeps the answer (one operation), fsync on,\n"
+         "%.0f s per run, one client thread per A/B pair; rpc = A calls B through golem:rpc,\n"
+         "2 calls = the client calls B.inc-by, then A.note:\n", secs);
+  printf("%-6s %-10s %-8s %10s %10s %10s %8s\n", "pairs", "path", "way", "ops/s", "p50 us",
+         "p99 us", "ops");
+  /* What each pair's B has counted, per store (in process, server). */
+  uint64_t expect_in[MAX_PAIRS] = {0}, expect_http[MAX_PAIRS] = {0};
+  for (int pi = 0; pi < npairs; pi++) {
+    int p = pairs[pi] < 1 ? 1 : pairs[pi] > MAX_PAIRS ? MAX_PAIRS : pairs[pi];
+    result r[NMODES];
+    for (int m = 0; m < NMODES; m++) {
+      bool http = m == RPC_HTTP || m == TWO_HTTP;
+      r[m] = run((mode)m, http ? NULL : ex, http ? base : NULL, p, secs,
+                 http ? expect_http : expect_in);
+      printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld\n", p, mode_path[m], mode_name[m],
+             r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops);
+      fflush(stdout);
+    }
+    printf("%-6d %-10s in process 2 calls/rpc: throughput %.2fx, p50 %.2fx; over http: "
+           "%.2fx, p50 %.2fx\n", p, "rpc gain", r[RPC_INPROC].rate / r[TWO_INPROC].rate,
+           r[TWO_INPROC].p50 / r[RPC_INPROC].p50, r[RPC_HTTP].rate / r[TWO_HTTP].rate,
+           r[TWO_HTTP].p50 / r[RPC_HTTP].p50);
+    printf("%-6d %-10s in-process rpc vs 2 http calls: throughput %.2fx, p50 %.2fx, p99 %.2fx\n",
+           p, "headline", r[RPC_INPROC].rate / r[TWO_HTTP].rate,
+           r[TWO_HTTP].p50 / r[RPC_INPROC].p50, r[TWO_HTTP].p99 / r[RPC_INPROC].p99);
+  }
+  loam_executor_stats st;
+  loam_executor_stats_get(ex, &st);
+  printf("in-process executor: %llu invocations completed\n", (unsigned long long)st.invocations);
+  loam_executor_close(ex);
+  free(counter);
+  free(caller);
+  bench_server_stop();
+  curl_global_cleanup();
+  return 0;
+}
