@@ -94,8 +94,8 @@ static loam_value *decode_seq(dec *d, const loam_type *t, size_t i, uint32_t kin
     if (n != want) {
       char what[160];
       wv_describe(t, what, sizeof what);
-      return bad(d, "node %zu is a %s of %zu %s, %s has %u", i, loam_witnode_name(kind), n,
-                 t->kind == LOAM_T_RECORD ? "fields" : "items", what, want);
+      return bad(d, "node %zu is a %s of %zu %s%s, %s has %u", i, loam_witnode_name(kind), n,
+                 t->kind == LOAM_T_RECORD ? "field" : "item", n == 1 ? "" : "s", what, want);
     }
   }
   loam_value *v = lv_alloc(t);
@@ -127,7 +127,8 @@ static loam_value *decode_flags(dec *d, const loam_type *t, size_t i) {
   if (p->of.seq.n != n) {
     char what[160];
     wv_describe(t, what, sizeof what);
-    return bad(d, "node %zu is a flags-value of %zu flags, %s has %u", i, p->of.seq.n, what, n);
+    return bad(d, "node %zu is a flags-value of %zu flag%s, %s has %u", i, p->of.seq.n,
+               p->of.seq.n == 1 ? "" : "s", what, n);
   }
   loam_value *v = loam_value_new(t);
   if (!v) return nomem(d);
@@ -252,6 +253,7 @@ static bool dec_init(dec *d, const loam_value *wv, const char *path, loam_error 
   memset(d, 0, sizeof *d);
   d->err = err;
   lv_path_init(&d->path, path);
+  if (!wv) return bad(d, "no wit-value"), false;
   if (!wv_types_get(wv->type, &d->w, err)) return false;
   const loam_value *list = wv->of.seq.n == 1 ? wv->of.seq.items[0] : NULL;
   if (!list) return bad(d, "wit-value without its nodes"), false;
@@ -301,11 +303,12 @@ bool loam_witvalue_to_values(const loam_value *wv, const loam_type *const *types
   const loam_value *p = d.nodes[0]->of.var.payload;
   bool ok = true;
   if (d.nodes[0]->of.var.tag != LOAM_WITNODE_TUPLE || !p) {
-    bad(&d, "node 0 is %s, expected a tuple-value of %zu results",
-        loam_witnode_name(d.nodes[0]->of.var.tag), n);
+    bad(&d, "node 0 is %s, expected a tuple-value of %zu result%s",
+        loam_witnode_name(d.nodes[0]->of.var.tag), n, n == 1 ? "" : "s");
     ok = false;
   } else if (p->of.seq.n != n) {
-    bad(&d, "node 0 is a tuple-value of %zu items, expected %zu", p->of.seq.n, n);
+    bad(&d, "node 0 is a tuple-value of %zu item%s, expected %zu", p->of.seq.n,
+        p->of.seq.n == 1 ? "" : "s", n);
     ok = false;
   }
   for (size_t k = 0; ok && k < n; k++) {

@@ -98,8 +98,8 @@ static bool encode_seq(enc *e, const loam_value *v, uint32_t k, size_t *at) {
   uint32_t want = t->kind == LOAM_T_RECORD ? t->u.record.n
                   : t->kind == LOAM_T_TUPLE ? t->u.tuple.n : (uint32_t)n;
   if (n != want)
-    return wv_fail(e->err, LOAM_ERR_ARGUMENT, &e->path, "value has %zu items, its type %u", n,
-                   want), false;
+    return wv_fail(e->err, LOAM_ERR_ARGUMENT, &e->path, "the value has %zu items, its type %u",
+                   n, want), false;
   if (!reserve(e, at)) return false;
   size_t *kids = n ? malloc(n * sizeof *kids) : NULL;
   if (n && !kids) return nomem(e);
@@ -268,6 +268,7 @@ loam_value *loam_witvalue_from_value(const loam_value *v, const loam_type *wit_v
   enc e;
   size_t root;
   if (!enc_init(&e, wit_value_type, err)) return NULL;
+  if (!v) return wv_fail(err, LOAM_ERR_ARGUMENT, NULL, "no value to send");
   if (!encode(&e, v, &root)) {
     enc_free(&e);
     return NULL;
@@ -291,7 +292,10 @@ loam_value *loam_witvalue_from_values(loam_value *const *v, const loam_type *con
   for (size_t i = 0; i < n; i++) {
     size_t old = lv_path_index(&e.path, i);
     bool ok;
-    if (v[i]->type->kind != types[i]->kind) {
+    if (!v[i]) {
+      wv_fail(err, LOAM_ERR_ARGUMENT, &e.path, "no value to send");
+      ok = false;
+    } else if (v[i]->type->kind != types[i]->kind) {
       char want[128], got[128];
       wv_describe(types[i], want, sizeof want);
       wv_describe(v[i]->type, got, sizeof got);

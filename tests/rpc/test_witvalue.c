@@ -557,7 +557,7 @@ static const bad_case bad_cases[] = {
     {"list-order", "list 1; rec 2 3 4 5; str o; list 6; f32 1; u64 2; rec 7 8 9 10; str p; str n; str bad; u32 1",
      "p[0].items[0].price: node 9 is prim-string, expected f32"},
     {"order", "rec 1 2 3", "p: node 0 is a record-value of 3 fields, record order has 4"},
-    {"pair", "tup 1", "p: node 0 is a tuple-value of 1 items, tuple<u8, string> has 2"},
+    {"pair", "tup 1", "p: node 0 is a tuple-value of 1 item, tuple<u8, string> has 2"},
     {"perms", "flags 1 0", "p: node 0 is a flags-value of 2 flags, flags perms has 3"},
     {"color", "enum 3", "p: node 0 is case 3, enum color has 3 cases"},
     {"shape", "var 4 -", "p: node 0 is case 4, variant shape has 4 cases"},
@@ -579,7 +579,7 @@ static const bad_case bad_cases[] = {
     {"maybe", "opt 1; rec 2 3 4 5; str o; list; f32 1; u32 2",
      "p.timestamp: node 5 is prim-u32, expected u64"},
     {"outcome", "ok 1; list 2; enum 9", "p.ok[0]: node 2 is case 9, enum color has 3 cases"},
-    {"outcome", "err 1; var 1 2; tup 3", "p.err.rect: node 2 is a tuple-value of 1 items, tuple<s32, s32> has 2"},
+    {"outcome", "err 1; var 1 2; tup 3", "p.err.rect: node 2 is a tuple-value of 1 item, tuple<s32, s32> has 2"},
     {"deep", "list 1; opt 2; tup 3 4; flags 0 0 0; err 5; list 6; u8 1",
      "p[0][1].err[0]: node 6 is prim-u8, expected string"},
     {"holder", "rec 1; u32 1", "p.t: a resource handle (own<thing>) cannot be received in a wit-value"},
@@ -654,6 +654,48 @@ static void test_handle_refused(void **state) {
   loam_value_free(v);
 }
 
+/* Trees that break their own type's rules are refused, not sent. */
+static void test_inconsistent_values(void **state) {
+  (void)state;
+  static const struct { const char *type, *json; int what; const char *message; } cases[] = {
+      {"shape", "{\"empty\":null}", 0, "case 9 out of range (4 cases)"},
+      {"shape", "{\"empty\":null}", 1, "case empty has a payload value, its type has none"},
+      {"shape", "{\"circle\":1}", 2, "case circle has no payload value, its type needs one"},
+      {"color", "\"red\"", 0, "enum case 9 out of range (3 cases)"},
+      {"maybe", "null", 0, "option case 9 out of range"},
+      {"bare", "{\"ok\":null}", 0, "result case 9 out of range"},
+      {"pair", "[1,\"x\"]", 3, "the value has 1 items, its type 2"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    loam_value *v = J(T(cases[i].type), cases[i].json);
+    switch (cases[i].what) {
+    case 0: v->of.var.tag = 9; break;
+    case 1: v->of.var.payload = loam_value_bool(true); break;
+    case 2: loam_value_free(v->of.var.payload); v->of.var.payload = NULL; break;
+    case 3: loam_value_free(v->of.seq.items[1]); v->of.seq.n = 1; break;
+    }
+    loam_error err;
+    assert_null(loam_witvalue_from_value(v, K.wv, &err));
+    assert_int_equal(err.code, LOAM_ERR_ARGUMENT);
+    if (strcmp(err.message, cases[i].message)) fail_msg("got  %s\nwant %s", err.message, cases[i].message);
+    loam_value_free(v);
+  }
+  /* a bad value inside a record: the path names it */
+  loam_value *o = J(T("order"), "{\"order-id\":\"\",\"items\":[{\"product-id\":\"p\",\"name\":\"n\","
+                               "\"price\":1,\"quantity\":1}],\"total\":1,\"timestamp\":1}");
+  loam_value *item = o->of.seq.items[1]->of.seq.items[0];
+  loam_value_free(item->of.seq.items[3]);
+  item->of.seq.n = 3;
+  loam_error err;
+  assert_null(loam_witvalue_from_value(o, K.wv, &err));
+  assert_string_equal(err.message, "items[0]: the value has 3 items, its type 4");
+  loam_value_free(o);
+  assert_null(loam_witvalue_from_value(NULL, K.wv, &err));
+  assert_string_equal(err.message, "no value to send");
+  assert_null(loam_witvalue_to_value(NULL, T("order"), "p", &err));
+  assert_string_equal(err.message, "p: no wit-value");
+}
+
 /* A function's results as one tuple-value, for 0, 1 and 2 results. */
 static void test_results(void **state) {
   (void)state;
@@ -692,7 +734,7 @@ static void test_results(void **state) {
   /* not a tuple at the root */
   wv = build("u32 1");
   assert_false(loam_witvalue_to_values(wv, types, 1, "result", out, &err));
-  assert_string_equal(err.message, "result: node 0 is prim-u32, expected a tuple-value of 1 results");
+  assert_string_equal(err.message, "result: node 0 is prim-u32, expected a tuple-value of 1 result");
   loam_value_free(wv);
   /* a value not of its declared type */
   assert_null(loam_witvalue_from_values(vals, swapped, 2, K.wv, &err));
@@ -775,6 +817,7 @@ int main(void) {
       cmocka_unit_test(test_malformed),
       cmocka_unit_test(test_wrong_wit_value_type),
       cmocka_unit_test(test_handle_refused),
+      cmocka_unit_test(test_inconsistent_values),
       cmocka_unit_test(test_results),
       cmocka_unit_test(test_uri),
   };
