@@ -4,8 +4,9 @@
  * 100 counter workers, through a real `loam server` (a child process on a free
  * 127.0.0.1 port, its own temp data directory, fsync on) over libcurl
  * keep-alive connections, next to the same workload through the executor's C
- * API in this process (the baseline, measured in the same run, interleaved).
- * Usage: http_bench [SECONDS_PER_RUN (default 3)] [CLIENTS... (default 1 16)]
+ * API in this process (the baseline, measured in the same run, interleaved),
+ * and GET /healthz over the same connections (HTTP without an invocation).
+ * Usage: http_bench [SECONDS_PER_WAY (default 3)] [CLIENTS... (default 1 16)]
  * The loam binary is $LOAM or <this program's dir>/../loam; the counter guest
  * comes from LOAM_EXEC_GUEST_DIR (or $LOAM_BENCH_GUEST_DIR).
  */
@@ -22,13 +23,14 @@
 #define LOAM_EXEC_GUEST_DIR "build/tests/executor"
 #endif
 
-enum { WORKERS = 100, MAX_SAMPLES = 400000 };
+enum { WORKERS = 100, MAX_SAMPLES = 400000, SLICES = 6 };
 
 /* One measuring thread: which workers it drives, its latencies. */
 typedef struct client {
   int id, nclients;
   loam_executor *ex;      /* in-process mode */
   const char *base;       /* HTTP mode: "http://127.0.0.1:PORT" */
+  int healthz;            /* HTTP mode: GET /healthz instead (no invocation) */
   double until;
   pthread_barrier_t *warm, *go; /* warmed up / the deadline is set */
   double *lat;
@@ -65,6 +67,22 @@ static void http_inc(client *c, CURL *h, const char *worker) {
   }
 }
 
+/* GET /healthz on the same kind of connection: the HTTP layer's floor (the
+ * server's request handling without the executor or a commit). */
+static void http_healthz(client *c, CURL *h) {
+  char url[300];
+  snprintf(url, sizeof url, "%s/healthz", c->base);
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK || status != 200) {
+    fprintf(stderr, "http_bench: GET %s: %s (status %ld)\n", url, curl_easy_strerror(rc), status);
+    c->failed = 1;
+  }
+}
+
 static void *client_main(void *arg) {
   client *c = arg;
   CURL *h = NULL;
@@ -89,6 +107,10 @@ static void *client_main(void *arg) {
    * and opens the connection. */
   for (int k = 0; k < nmine; k++) {
     snprintf(name, sizeof name, "w%d", mine[k]);
+    if (c->healthz) {
+      http_healthz(c, h);
+      break;
+    }
     if (h) http_inc(c, h, name);
     else inproc_inc(c, name);
   }
@@ -98,7 +120,8 @@ static void *client_main(void *arg) {
     double t0 = bench_now();
     if (t0 >= c->until) break;
     snprintf(name, sizeof name, "w%d", mine[i % nmine]);
-    if (h) http_inc(c, h, name);
+    if (c->healthz) http_healthz(c, h);
+    else if (h) http_inc(c, h, name);
     else inproc_inc(c, name);
     c->lat[c->n++] = bench_now() - t0;
   }
@@ -109,18 +132,24 @@ static void *client_main(void *arg) {
   return NULL;
 }
 
+/* One way of invoking, accumulated over its interleaved slices. */
+typedef struct series { double *lat; long n, cap; double secs; } series;
+
 typedef struct result { double p50, p99, rate; long calls; } result;
 
-/* nclients threads for `secs` seconds against ex (base NULL) or the server. */
-static result run(loam_executor *ex, const char *base, int nclients, double secs) {
+/* nclients threads for `secs` seconds against ex (base NULL) or the server
+ * (GET /healthz instead of invoking if healthz); latencies and time are
+ * added to `into`. */
+static void run(loam_executor *ex, const char *base, int healthz, int nclients, double secs,
+                series *into) {
   client *c = calloc((size_t)nclients, sizeof *c);
   pthread_t *th = calloc((size_t)nclients, sizeof *th);
   pthread_barrier_t warm, go;
   pthread_barrier_init(&warm, NULL, (unsigned)nclients + 1);
   pthread_barrier_init(&go, NULL, (unsigned)nclients + 1);
   for (int i = 0; i < nclients; i++) {
-    c[i] = (client){.id = i, .nclients = nclients, .ex = ex, .base = base, .warm = &warm,
-                    .go = &go};
+    c[i] = (client){.id = i, .nclients = nclients, .ex = ex, .base = base, .healthz = healthz,
+                    .warm = &warm, .go = &go};
     c[i].lat = malloc(MAX_SAMPLES * sizeof(double));
     pthread_create(&th[i], NULL, client_main, &c[i]);
   }
@@ -129,31 +158,39 @@ static result run(loam_executor *ex, const char *base, int nclients, double secs
   double t0 = bench_now();
   for (int i = 0; i < nclients; i++) c[i].until = t0 + secs;
   pthread_barrier_wait(&go);
-  long total = 0;
+  int failed = 0;
   for (int i = 0; i < nclients; i++) {
     pthread_join(th[i], NULL);
-    total += c[i].n;
-    if (c[i].failed) bench_fail("a client failed (see above)");
+    failed |= c[i].failed;
   }
-  double dt = bench_now() - t0;
-  double *all = malloc((size_t)(total ? total : 1) * sizeof(double));
-  long k = 0;
+  into->secs += bench_now() - t0;
   for (int i = 0; i < nclients; i++) {
-    memcpy(all + k, c[i].lat, (size_t)c[i].n * sizeof(double));
-    k += c[i].n;
+    if (into->n + c[i].n > into->cap) {
+      into->cap = (into->n + c[i].n) * 2;
+      into->lat = realloc(into->lat, (size_t)into->cap * sizeof(double));
+    }
+    memcpy(into->lat + into->n, c[i].lat, (size_t)c[i].n * sizeof(double));
+    into->n += c[i].n;
     free(c[i].lat);
   }
-  result r = {0};
-  r.calls = total;
-  r.rate = (double)total / dt;
-  r.p50 = bench_percentile(all, total, 50);
-  r.p99 = bench_percentile(all, total, 99);
-  free(all);
   free(c);
   free(th);
   pthread_barrier_destroy(&warm);
   pthread_barrier_destroy(&go);
+  if (failed) bench_fail("a client failed (see above)");
+}
+
+static result summary(series *s) {
+  result r = {bench_percentile(s->lat, s->n, 50), bench_percentile(s->lat, s->n, 99),
+              s->secs > 0 ? (double)s->n / s->secs : 0, s->n};
+  free(s->lat);
+  *s = (series){0};
   return r;
+}
+
+static void print_row(int n, const char *path, result r, const char *note) {
+  printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld%s\n", n, path, r.rate, r.p50 * 1e6, r.p99 * 1e6,
+         r.calls, note);
 }
 
 int main(int argc, char **argv) {
@@ -184,21 +221,29 @@ int main(int argc, char **argv) {
   const char *base = bench_server_start();
   bench_server_add_template(base, "counter", wasm, wasm_len);
 
-  printf("%d workers of the counter guest (inc-by 1), invoke-and-await, fsync on, %.0f s per "
-         "run,\nin-process (executor C API) vs HTTP (loam server, libcurl keep-alive):\n",
-         WORKERS, secs);
+  printf("%d workers of the counter guest (inc-by 1), invoke-and-await, fsync on, %.1f s per "
+         "way in %d interleaved slices,\nin-process (executor C API) vs HTTP (loam server, "
+         "libcurl keep-alive):\n", WORKERS, secs, SLICES);
   printf("%-8s %-10s %10s %10s %10s %9s\n", "clients", "path", "calls/s", "p50 us", "p99 us",
          "calls");
   for (int i = 0; i < nclients; i++) {
     int n = clients[i] < 1 ? 1 : clients[i] > WORKERS ? WORKERS : clients[i];
-    result a = run(ex, NULL, n, secs);
-    printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld\n", n, "in-process", a.rate, a.p50 * 1e6,
-           a.p99 * 1e6, a.calls);
-    result b = run(NULL, base, n, secs);
-    printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld\n", n, "http", b.rate, b.p50 * 1e6,
-           b.p99 * 1e6, b.calls);
-    printf("%-8d %-10s  throughput in-process/http %.2fx, p50 http/in-process %.2fx, p99 "
-           "%.2fx\n", n, "ratio", a.rate / b.rate, b.p50 / a.p50, b.p99 / a.p99);
+    /* In-process and HTTP alternate in SLICES short slices each, so both
+     * see the same fsync latency and machine load (both swing by 2-4x
+     * within seconds on the shared build machine). */
+    series in = {0}, http = {0}, hz = {0};
+    for (int k = 0; k < SLICES; k++) {
+      run(ex, NULL, 0, n, secs / SLICES, &in);
+      run(NULL, base, 0, n, secs / SLICES, &http);
+    }
+    run(NULL, base, 1, n, secs / 3, &hz);
+    result a = summary(&in), b = summary(&http), z = summary(&hz);
+    print_row(n, "in-process", a, "");
+    print_row(n, "http", b, "");
+    print_row(n, "healthz", z, "   (GET /healthz: HTTP alone, no invocation)");
+    printf("%-8d %-10s  throughput in-process/http %.2fx, p50 http/in-process %.2fx (+%.0f us), "
+           "p99 %.2fx\n", n, "ratio", a.rate / b.rate, b.p50 / a.p50, (b.p50 - a.p50) * 1e6,
+           b.p99 / a.p99);
     fflush(stdout);
   }
   loam_executor_close(ex);
