@@ -13,7 +13,7 @@
  *            (what a client without RPC does),
  * each reported as operations/s and latency p50/p99, with the ratios that
  * show the fast path's gain. B's count is checked at the end.
- * Usage: rpc_bench [SECONDS_PER_RUN (default 2)] [PAIRS... (default 1 8 32)]
+ * Usage: rpc_bench [SECONDS_PER_WAY (default 1.5)] [PAIRS... (default 1 8 32)]
  * The loam binary is $LOAM or <this program's dir>/../loam.
  */
 #include "bench_util.h"
@@ -33,7 +33,7 @@
 #define LOAM_BENCH_GUEST_DIR "build/bench/guest"
 #endif
 
-enum { MAX_PAIRS = 64, MAX_SAMPLES = 200000, WARMUPS = 2 };
+enum { MAX_PAIRS = 64, MAX_SAMPLES = 200000, WARMUPS = 2, SLICES = 4 };
 
 typedef enum mode { RPC_INPROC, TWO_INPROC, RPC_HTTP, TWO_HTTP, NMODES } mode;
 static const char *const mode_name[NMODES] = {"rpc", "2 calls", "rpc", "2 calls"};
@@ -186,13 +186,24 @@ static void *client_main(void *arg) {
   return NULL;
 }
 
+/* One way of calling, accumulated over its interleaved slices. */
+typedef struct series { double *lat; long n, cap; double secs; } series;
+
 typedef struct result { double p50, p99, rate; long ops; } result;
+
+static result summary(series *s) {
+  result r = {bench_percentile(s->lat, s->n, 50), bench_percentile(s->lat, s->n, 99),
+              s->secs > 0 ? (double)s->n / s->secs : 0, s->n};
+  free(s->lat);
+  *s = (series){0};
+  return r;
+}
 
 /* pairs clients in mode m for secs seconds. expect[i] is what pair i's B
  * has counted so far in this store; the run adds its operations and checks
  * that B's last answer is exactly that (every operation counted once). */
-static result run(mode m, loam_executor *ex, const char *base, int pairs, double secs,
-                  uint64_t *expect) {
+static void run(mode m, loam_executor *ex, const char *base, int pairs, double secs,
+                uint64_t *expect, series *into) {
   client *c = calloc((size_t)pairs, sizeof *c);
   pthread_t *th = calloc((size_t)pairs, sizeof *th);
   pthread_barrier_t warm, go;
@@ -207,11 +218,9 @@ static result run(mode m, loam_executor *ex, const char *base, int pairs, double
   double t0 = bench_now();
   for (int i = 0; i < pairs; i++) c[i].until = t0 + secs;
   pthread_barrier_wait(&go);
-  long total = 0;
   int failed = 0;
   for (int i = 0; i < pairs; i++) {
     pthread_join(th[i], NULL);
-    total += c[i].n;
     failed |= c[i].failed;
     expect[i] += (uint64_t)c[i].n + WARMUPS;
     if (!c[i].failed && c[i].last != expect[i]) {
@@ -221,23 +230,21 @@ static result run(mode m, loam_executor *ex, const char *base, int pairs, double
       failed = 1;
     }
   }
-  double dt = bench_now() - t0;
-  double *all = malloc((size_t)(total ? total : 1) * sizeof(double));
-  long k = 0;
+  into->secs += bench_now() - t0;
   for (int i = 0; i < pairs; i++) {
-    memcpy(all + k, c[i].lat, (size_t)c[i].n * sizeof(double));
-    k += c[i].n;
+    if (into->n + c[i].n > into->cap) {
+      into->cap = (into->n + c[i].n) * 2;
+      into->lat = realloc(into->lat, (size_t)into->cap * sizeof(double));
+    }
+    memcpy(into->lat + into->n, c[i].lat, (size_t)c[i].n * sizeof(double));
+    into->n += c[i].n;
     free(c[i].lat);
   }
-  if (failed) bench_fail("a client failed (see above)");
-  result r = {bench_percentile(all, total, 50), bench_percentile(all, total, 99),
-              (double)total / dt, total};
-  free(all);
   free(c);
   free(th);
   pthread_barrier_destroy(&warm);
   pthread_barrier_destroy(&go);
-  return r;
+  if (failed) bench_fail("a client failed (see above)");
 }
 
 /* Registers both templates in process; false (with the reason printed) when
@@ -254,8 +261,8 @@ static bool register_inproc(loam_executor *ex, const uint8_t *counter, size_t co
 }
 
 int main(int argc, char **argv) {
-  double secs = argc > 1 ? atof(argv[1]) : 2.0;
-  if (secs <= 0) secs = 2.0;
+  double secs = argc > 1 ? atof(argv[1]) : 1.5;
+  if (secs <= 0) secs = 1.5;
   int pairs[8] = {1, 8, 32}, npairs = 3;
   if (argc > 2) {
     npairs = 0;
@@ -282,22 +289,29 @@ int main(int argc, char **argv) {
   bench_server_add_template(base, "caller", caller, caller_len);
 
   printf("worker A asks worker B to inc-by 1 and keeps the answer (one operation), fsync on,\n"
-         "%.0f s per run, one client thread per A/B pair; rpc = A calls B through golem:rpc,\n"
-         "2 calls = the client calls B.inc-by, then A.note:\n", secs);
+         "%.1f s per way in %d interleaved slices, one client thread per A/B pair;\n"
+         "rpc = A calls B through golem:rpc, "
+         "2 calls = the client calls B.inc-by, then A.note:\n", secs, SLICES);
   printf("%-6s %-10s %-8s %10s %10s %10s %8s\n", "pairs", "path", "way", "ops/s", "p50 us",
          "p99 us", "ops");
   /* What each pair's B has counted, per store (in process, server). */
   uint64_t expect_in[MAX_PAIRS] = {0}, expect_http[MAX_PAIRS] = {0};
   for (int pi = 0; pi < npairs; pi++) {
     int p = pairs[pi] < 1 ? 1 : pairs[pi] > MAX_PAIRS ? MAX_PAIRS : pairs[pi];
+    /* The four ways alternate in SLICES short slices each, so all see the
+     * same fsync latency and machine load. */
+    series acc[NMODES] = {{0}};
+    for (int k = 0; k < SLICES; k++)
+      for (int m = 0; m < NMODES; m++) {
+        bool http = m == RPC_HTTP || m == TWO_HTTP;
+        run((mode)m, http ? NULL : ex, http ? base : NULL, p, secs / SLICES,
+            http ? expect_http : expect_in, &acc[m]);
+      }
     result r[NMODES];
     for (int m = 0; m < NMODES; m++) {
-      bool http = m == RPC_HTTP || m == TWO_HTTP;
-      r[m] = run((mode)m, http ? NULL : ex, http ? base : NULL, p, secs,
-                 http ? expect_http : expect_in);
+      r[m] = summary(&acc[m]);
       printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld\n", p, mode_path[m], mode_name[m],
              r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops);
-      fflush(stdout);
     }
     printf("%-6d %-10s in process 2 calls/rpc: throughput %.2fx, p50 %.2fx; over http: "
            "%.2fx, p50 %.2fx\n", p, "rpc gain", r[RPC_INPROC].rate / r[TWO_INPROC].rate,
