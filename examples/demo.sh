@@ -9,7 +9,7 @@
 # SIGKILL, restarts it and shows that the cart and the history survived.
 # Every command is printed before it runs. Everything it starts or writes
 # is removed on exit, whatever happens.
-set -euo pipefail
+set -Eeuo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 loam="$(realpath "${LOAM:-$root/build/loam}")"
@@ -23,15 +23,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Bold headlines and dim prompts on a terminal, plain text otherwise.
+if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' plain=$'\033[0m'; else bold='' dim='' plain=''; fi
 n=0
+headline=""
 step() {
   n=$((n + 1))
-  printf '\n\033[1m%d. %s\033[0m\n' "$n" "$*"
+  headline="$*"
+  printf '\n%s%d. %s%s\n' "$bold" "$n" "$*" "$plain"
 }
+trap 'echo "demo: step $n ($headline) failed; see the output above" >&2' ERR
 note() { printf '   %s\n' "$*"; }
 # echo_cmd CMD...: prints the command as you would type it.
 echo_cmd() {
-  printf '\033[2m$\033[0m'
+  printf '%s$%s' "$dim" "$plain"
   printf ' %q' "$@" | sed "s|$work|\$DEMO|g"
   printf '\n'
 }
