@@ -274,6 +274,8 @@ typedef struct loam_executor_stats {
   uint32_t active_workers;  /* in memory */
   uint32_t suspended;       /* suspensions since open */
   uint64_t snapshots;       /* taken since open */
+  uint64_t rpc_local;       /* worker-to-worker calls (golem:rpc) made in
+                               process, since open */
 } loam_executor_stats;
 
 void loam_executor_stats_get(loam_executor *ex, loam_executor_stats *out);

@@ -316,9 +316,11 @@ static bool worker_create(struct loam_executor *ex, const char *tmpl, const char
   return tk && loam_ds_wait(ex->ds, tk, err);
 }
 
-/* The worker tmpl/name, from memory or the store; created when `create`. */
-static ex_worker *worker_get(struct loam_executor *ex, const char *tmpl, const char *name,
-                             bool create, loam_error *err) {
+/* The worker tmpl/name, from memory or the store; created when `create`
+ * (with environment env[0..nenv): an RPC's target inherits its caller's). */
+static ex_worker *worker_get_env(struct loam_executor *ex, const char *tmpl,
+                                 const char *name, bool create, size_t nenv,
+                                 const char *const *env, loam_error *err) {
   pthread_mutex_lock(&ex->mu);
   ex_worker *w = map_find(ex, tmpl, name);
   pthread_mutex_unlock(&ex->mu);
@@ -333,7 +335,7 @@ static ex_worker *worker_get(struct loam_executor *ex, const char *tmpl, const c
       return NULL;
     }
     loam_error cerr;
-    if (!worker_create(ex, tmpl, name, 0, NULL, 0, NULL, &cerr) &&
+    if (!worker_create(ex, tmpl, name, nenv, env, 0, NULL, &cerr) &&
         !strstr(cerr.message, "already exists")) {
       *err = cerr;
       return NULL;
@@ -343,6 +345,17 @@ static ex_worker *worker_get(struct loam_executor *ex, const char *tmpl, const c
   w = worker_from_row(ex, &row, err);
   loam_ds_worker_clear(&row);
   return w ? worker_add(ex, w) : NULL;
+}
+
+static ex_worker *worker_get(struct loam_executor *ex, const char *tmpl, const char *name,
+                             bool create, loam_error *err) {
+  return worker_get_env(ex, tmpl, name, create, 0, NULL, err);
+}
+
+ex_worker *ex_worker_find(struct loam_executor *ex, const char *tmpl, const char *name,
+                          bool create, size_t nenv, const char *const *env,
+                          loam_error *err) {
+  return worker_get_env(ex, tmpl, name, create, nenv, env, err);
 }
 
 bool loam_worker_create(loam_executor *ex, const char *tmpl, const char *worker,
@@ -774,13 +787,20 @@ static loam_ds_ticket start(struct loam_executor *ex, ex_worker *w, ex_invocatio
   return t;
 }
 
-static loam_status submit(loam_executor *ex, const char *tmpl, const char *worker,
-                          const char *function, loam_value *const *params, size_t nparams,
-                          const char *key, char *key_out, bool accept_only,
-                          loam_invoke_result *out, loam_error *err) {
+/* Copies a call chain into a new invocation. [mu] held. */
+static bool set_chain(ex_invocation *inv, const char *const *chain, size_t n) {
+  if (!n) return true;
+  inv->chain = strv_dup(chain, n);
+  inv->nchain = inv->chain ? n : 0;
+  return inv->chain != NULL;
+}
+
+loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
+                      loam_value *const *params, size_t nparams, const char *key,
+                      char *key_out, bool accept_only, const char *const *chain,
+                      size_t nchain, loam_invoke_result *out, loam_error *err) {
   if (out) *out = (loam_invoke_result){0};
-  ex_worker *w = worker_get(ex, tmpl, worker, true, err);
-  if (!w) return err->code;
+  const char *tmpl = w->tmpl_name, *worker = w->name;
   const ex_export *fn = NULL;
   loam_buf bin = {0};
   if (!prepare(w, function, params, nparams, &fn, &bin, err)) return loam_buf_free(&bin), err->code;
@@ -815,6 +835,10 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
     return st;
   }
   inv = ex_inv_new(w, keybuf);
+  if (inv && !set_chain(inv, chain, nchain)) {
+    ex_inv_unref(ex, inv);
+    inv = NULL;
+  }
   if (!inv) {
     pthread_mutex_unlock(&ex->mu);
     loam_buf_free(&bin);
@@ -871,6 +895,17 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
   loam_status st = await(ex, inv, gen, out, err);
   pthread_mutex_unlock(&ex->mu);
   return st;
+}
+
+static loam_status submit(loam_executor *ex, const char *tmpl, const char *worker,
+                          const char *function, loam_value *const *params, size_t nparams,
+                          const char *key, char *key_out, bool accept_only,
+                          loam_invoke_result *out, loam_error *err) {
+  if (out) *out = (loam_invoke_result){0};
+  ex_worker *w = worker_get(ex, tmpl, worker, true, err);
+  if (!w) return err->code;
+  return ex_submit(ex, w, function, params, nparams, key, key_out, accept_only, NULL, 0, out,
+                   err);
 }
 
 loam_status loam_invoke_and_await(loam_executor *ex, const char *tmpl, const char *worker,

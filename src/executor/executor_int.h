@@ -82,6 +82,11 @@ typedef struct ex_invocation {
   pthread_cond_t cv;
   int refs;                     /* [mu] */
   struct ex_worker *w;
+  /* The call chain it was invoked through ("template/worker" of every
+   * worker waiting on it, outermost first; empty for calls from outside).
+   * Kept in memory only: an invocation re-queued by recovery has none. */
+  char **chain;
+  size_t nchain;
   struct ex_invocation *next;   /* [mu] worker queue */
   struct ex_invocation *iprev, *inext; /* [mu] worker's in-flight list */
 } ex_invocation;
@@ -229,6 +234,18 @@ bool ex_stub_provides(const ex_template *t, const char *module, const char *name
 bool ex_stubs_link(ex_runtime *rt, loam_error *err);
 void ex_stubs_free(ex_runtime *rt);
 
+/* executor.c: what an RPC needs. The worker tmpl/name, created when `create`
+ * with environment env[0..nenv) (an RPC's target inherits its caller's). */
+ex_worker *ex_worker_find(struct loam_executor *ex, const char *tmpl, const char *name,
+                          bool create, size_t nenv, const char *const *env,
+                          loam_error *err);
+/* loam_invoke_and_await (accept_only false) / loam_invoke (true) on worker
+ * w, the new invocation carrying call chain chain[0..nchain) (copied). */
+loam_status ex_submit(struct loam_executor *ex, ex_worker *w, const char *function,
+                      loam_value *const *params, size_t nparams, const char *key,
+                      char *key_out, bool accept_only, const char *const *chain,
+                      size_t nchain, loam_invoke_result *out, loam_error *err);
+
 /* rpc.c: the golem:rpc@0.1.0 and wasi:io/poll@0.2.0 host interfaces. */
 /* True when module.name is one of those imports. */
 bool ex_rpc_provides(const char *module, const char *name);
@@ -236,6 +253,9 @@ bool ex_rpc_provides(const char *module, const char *name);
  * NULL (a template's trial instantiation) they only trap when called. */
 bool ex_rpc_define(ex_runtime *rt, loam_linker *l, loam_store *s, loam_error *err);
 void ex_rpc_free(ex_runtime *rt);
+/* An invocation starts running or replaying on rt (rt->current set): its
+ * outgoing calls are numbered from 0 again. */
+void ex_rpc_begin(ex_runtime *rt);
 
 /* run.c */
 /* Writes the running invocation's START entry if it is still pending. */

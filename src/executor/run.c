@@ -27,6 +27,8 @@ loam_status ex_call(struct loam_executor *ex, ex_runtime *rt, const ex_export *f
 void ex_inv_unref(struct loam_executor *ex, ex_invocation *inv) {
   (void)ex;
   if (--inv->refs > 0) return;
+  for (size_t i = 0; i < inv->nchain; i++) free(inv->chain[i]);
+  free(inv->chain);
   loam_buf_free(&inv->params_bin);
   if (inv->fn) ex_free_values(inv->params, inv->fn->sig.nparams);
   if (inv->fn) ex_free_values(inv->results, inv->nresults);
@@ -230,9 +232,12 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     rt->replaying = inv->nreplay > 0;
     rt->strict = false;
     rt->recording = true;
+    rt->current = inv;
+    ex_rpc_begin(rt);
     loam_value *results[EX_MAX_SIG] = {0};
     loam_status st = ex_call(ex, rt, inv->fn, inv->params, results, true, &err);
     if (st != LOAM_OK) ex_write_start(rt); /* ERROR/INTERRUPTED/END follow a START */
+    rt->current = NULL;
     rt->replaying = rt->recording = false;
     rt->replay = NULL;
     rt->nreplay = 0;

@@ -12,6 +12,7 @@
  */
 #include "executor/executor_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,7 +248,13 @@ static bool replay_one(struct loam_executor *ex, ex_runtime *rt, scan *s, found 
   rt->replay_pos = 0;
   rt->replaying = rt->strict = true;
   rt->recording = false;
+  /* the invocation's key: its outgoing calls' keys derive from it */
+  ex_invocation cur = {.w = rt->w};
+  snprintf(cur.key, sizeof cur.key, "%s", st->u.invoke.key);
+  rt->current = &cur;
+  ex_rpc_begin(rt);
   loam_status r = ex_call(ex, rt, fn, params, results, false, err);
+  rt->current = NULL;
   bool ok = r == LOAM_OK;
   if (ok && rt->replay_pos != rt->nreplay) {
     ex_fail(err, LOAM_ERR_INVALID,
@@ -378,6 +385,8 @@ static bool recover_tail(struct loam_executor *ex, ex_runtime *rt, uint64_t from
     }
     case LOAM_OPLOG_HOST_CALL:
     case LOAM_OPLOG_LOG:
+    case LOAM_OPLOG_RPC_CALL:   /* outgoing calls replay in the same sequence */
+    case LOAM_OPLOG_RPC_RESULT:
       if (cur) ok = host_push(cur, i);
       break;
     case LOAM_OPLOG_ERROR:
