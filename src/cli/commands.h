@@ -17,5 +17,6 @@ int loam_cmd_list_examples(int argc, char **argv);  /* new.c */
 int loam_cmd_server(int argc, char **argv);    /* server.c: the REST API server */
 int loam_cmd_template(int argc, char **argv);  /* template.c: templates on a server */
 int loam_cmd_worker(int argc, char **argv);    /* worker.c: workers on a server */
+int loam_cmd_stubgen(int argc, char **argv);   /* stubgen.c: typed RPC stubs */
 
 #endif

@@ -25,6 +25,8 @@ static const command commands[] = {
     {"template", loam_cmd_template, "template add NAME FILE.wasm | list | get NAME   [--url U] [--json]"},
     {"worker", loam_cmd_worker,
      "worker add|get|list|delete|interrupt|resume|oplog|invoke|invoke-and-await|connect ...   (loam worker --help)"},
+    {"stubgen", loam_cmd_stubgen,
+     "stubgen generate|build|add-stub-dependency|compose|initialize-workspace ...   (loam stubgen --help)"},
 };
 
 static void usage(FILE *out) {
