@@ -25,9 +25,20 @@
  * suspend after 60 s idle, at most 1000 workers in memory, retries 3
  * attempts 100 ms x3 up to 1 s with 15% jitter, no fuel or time limit.
  *
+ * Worker-to-worker calls: workers may import golem:rpc@0.1.0 (and
+ * wasi:io/poll@0.2.0): invoke-and-await, invoke and async-invoke-and-await
+ * on worker://<template-id-or-name>/<worker>. Calls run in process (the
+ * local fast path, counted in rpc_local) and exactly once: each has a key
+ * derived from the caller, its invocation's key and the call's ordinal in
+ * it, is recorded (RPC_CALL before, RPC_RESULT after) and answered from the
+ * oplog on replay; a target worker is created on its first call with the
+ * caller's env. Failures are rpc-error values (a call cycle, e.g. A -> B ->
+ * A, is `denied` at once), never traps.
+ *
  * Not yet: host calls that touch files (path_open, fd_read, ...) are not
  * recorded and run again on replay; resources in exported signatures are
- * not listed as exports; golem:rpc imports (issue 7).
+ * not listed as exports; an invocation re-queued by crash recovery has lost
+ * its call chain (a cycle through it then waits instead of failing).
  *
  * Ownership: strings passed in are copied. Values passed in are borrowed;
  * results (loam_invoke_result) are owned by the caller and freed with
@@ -141,8 +152,9 @@ typedef struct loam_template_info {
  * may be NULL) or else from its custom section "loam:wit" (or
  * "component-wit", the name loam's bindgen may use); the world exported is
  * `world` or the root package's only world. Every import must be one the
- * executor provides (wasi_snapshot_preview1), else LOAM_ERR_UNKNOWN_IMPORT
- * naming it; every exported WIT function must have its core export. */
+ * executor provides (wasi_snapshot_preview1, golem:rpc@0.1.0,
+ * wasi:io/poll@0.2.0, or a stub composed into the module), else
+ * LOAM_ERR_UNKNOWN_IMPORT naming it; every exported WIT function must have its core export. */
 const loam_template_info *loam_template_register(loam_executor *ex, const char *name,
                                                  const uint8_t *wasm, size_t len,
                                                  const char *wit, const char *world,

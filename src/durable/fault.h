@@ -17,8 +17,12 @@
  *   "after-commit"    a batch is committed (durable) but no waiter is told yet
  *   "snapshot-write"  mid-way through a snapshot's transaction (some pages
  *                     written, metadata not yet, nothing committed)
- * The executor adds its own (e.g. "mid-invocation", "after-host-call");
- * any name works, there is no registry. */
+ * The executor adds its own (e.g. "mid-invocation", "after-host-call"),
+ * and for worker-to-worker calls (src/executor/rpc*.c):
+ *   "rpc-before-send"  the RPC_CALL is appended, the callee not yet invoked
+ *   "rpc-after-send"   the callee answered, the RPC_RESULT not yet appended
+ *   "rpc-after-result" the RPC_RESULT is appended
+ * Any name works, there is no registry. */
 void loam_fault_point(const char *name);
 
 /* Re-reads the spec from `spec` (same syntax as LOAM_FAULT; NULL or "" turns

@@ -56,9 +56,12 @@ void h_metrics(srv_req *q, srv_reply *r) {
           "# HELP loam_suspensions_total Worker suspensions since start.\n"
           "# TYPE loam_suspensions_total counter\nloam_suspensions_total %u\n"
           "# HELP loam_snapshots_total Snapshots taken since start.\n"
-          "# TYPE loam_snapshots_total counter\nloam_snapshots_total %llu\n",
+          "# TYPE loam_snapshots_total counter\nloam_snapshots_total %llu\n"
+          "# HELP loam_rpc_calls_total Worker-to-worker calls made, by path.\n"
+          "# TYPE loam_rpc_calls_total counter\nloam_rpc_calls_total{path=\"local\"} %llu\n",
           (unsigned long long)st.invocations, (unsigned long long)st.replayed,
-          st.active_workers, st.suspended, (unsigned long long)st.snapshots);
+          st.active_workers, st.suspended, (unsigned long long)st.snapshots,
+          (unsigned long long)st.rpc_local);
   pthread_mutex_lock(&s->mu);
   fprintf(f, "# HELP loam_http_requests_total HTTP requests answered, by status class.\n"
              "# TYPE loam_http_requests_total counter\n");
