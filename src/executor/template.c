@@ -1,7 +1,8 @@
 /*
  * executor/template.c — turning a .wasm into a template: validating it,
  * finding and resolving its WIT, listing its exported functions with their
- * signatures, and checking that every import is one the executor provides.
+ * signatures, loading the stub modules composed into it (compose.c), and
+ * checking that every import is one the executor or a stub provides.
  */
 #include "executor/executor_int.h"
 
@@ -42,18 +43,41 @@ static bool world_mark(const char *wit, char *out, size_t cap) {
   return true;
 }
 
-/* Every import must be a function of wasi_snapshot_preview1 that the WASI
- * layer defines (types are checked by the trial instantiation). */
-static bool check_imports(const loam_module *m, loam_error *err) {
+/* True when an import module names a stub interface: "<ns>:<pkg>-stub/..."
+ * (the package `loam stubgen generate` makes). */
+static bool stub_like(const char *module) {
+  const char *colon = strchr(module, ':'), *slash = strchr(module, '/');
+  if (!colon || !slash || slash < colon) return false;
+  const char *at = memchr(module, '@', (size_t)(slash - module));
+  const char *end = at ? at : slash;
+  return end - colon > 5 && !strncmp(end - 5, "-stub", 5);
+}
+
+/* Every import must be a function the executor provides: one of
+ * wasi_snapshot_preview1 that the WASI layer defines, of the host
+ * interfaces (golem:rpc, wasi:io/poll), or of a stub composed into the
+ * template (types are checked by the trial instantiation). */
+static bool check_imports(const ex_template *t, loam_error *err) {
+  const loam_module *m = t->module;
   for (size_t i = 0; i < loam_module_import_count(m); i++) {
     loam_import_desc d = loam_module_import(m, i);
-    if (!strcmp(d.module, "wasi_snapshot_preview1") && d.kind == LOAM_EXTERN_FUNC &&
-        loam_wasi_func_index(d.name) >= 0)
+    if (d.kind == LOAM_EXTERN_FUNC &&
+        ((!strcmp(d.module, "wasi_snapshot_preview1") && loam_wasi_func_index(d.name) >= 0) ||
+         ex_rpc_provides(d.module, d.name) || ex_stub_provides(t, d.module, d.name)))
       continue;
-    ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
-            "unknown import: %s.%s (the executor provides wasi_snapshot_preview1 "
-            "functions only)",
-            d.module, d.name);
+    if (stub_like(d.module))
+      ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+              "unknown import: %s.%s is a function of the stub interface %s, whose "
+              "implementation is not in this module: compose it with its stub first "
+              "(`loam stubgen compose --source-wasm CALLER.wasm --stub-wasm STUB.wasm "
+              "--dest-wasm COMPOSED.wasm`) and use the composed module",
+              d.module, d.name, d.module);
+    else
+      ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+              "unknown import: %s.%s (the executor provides wasi_snapshot_preview1, "
+              "golem:rpc@0.1.0 and wasi:io/poll@0.2.0 functions, and those of the stubs "
+              "composed into the module)",
+              d.module, d.name);
     return false;
   }
   return true;
@@ -169,21 +193,30 @@ static bool list_exports(ex_template *t, const loam_wit_world *w, loam_error *er
   return true;
 }
 
-/* Instantiates once in a scratch store: import types, memory limits and
- * segments are checked now rather than at a worker's first invocation. */
-static bool trial_instantiate(const loam_module *m, loam_error *err) {
+/* Instantiates once in a scratch store, with the host interfaces (which
+ * trap if called) and the stubs linked as a worker's runtime links them:
+ * import types, memory limits and segments are checked now rather than at a
+ * worker's first invocation. */
+static bool trial_instantiate(ex_template *t, loam_error *err) {
   loam_wasi_config cfg = {.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
-  loam_wasi *w = loam_wasi_new(&cfg, err);
-  loam_store *s = loam_store_new(64 * 1024);
-  loam_linker *l = loam_linker_new();
+  ex_worker w = {.tpl = t};
+  ex_runtime rt = {.w = &w};
+  rt.wasi = loam_wasi_new(&cfg, err);
+  rt.store = loam_store_new(64 * 1024);
+  rt.linker = loam_linker_new();
+  rt.handles = loam_handles_new();
   bool ok = false;
-  if (w && s && l && loam_wasi_define(w, l, s))
-    ok = loam_instantiate(s, m, l, err) != NULL;
-  else if (w)
+  if (rt.wasi && rt.store && rt.linker && rt.handles &&
+      loam_wasi_define(rt.wasi, rt.linker, rt.store))
+    ok = ex_rpc_define(NULL, rt.linker, rt.store, err) && ex_stubs_link(&rt, err) &&
+         loam_instantiate(rt.store, t->module, rt.linker, err) != NULL;
+  else if (rt.wasi)
     ex_fail(err, LOAM_ERR_NOMEM, "out of memory");
-  loam_linker_free(l);
-  loam_store_free(s);
-  loam_wasi_free(w);
+  ex_stubs_free(&rt);
+  loam_handles_free(rt.handles);
+  loam_linker_free(rt.linker);
+  loam_store_free(rt.store);
+  loam_wasi_free(rt.wasi);
   return ok;
 }
 
@@ -214,8 +247,9 @@ ex_template *ex_template_build(const char *name, uint32_t version, const uint8_t
   t->wasm = malloc(len ? len : 1);
   if (!t->name || !t->wasm) goto nomem;
   if (len) memcpy(t->wasm, wasm, len);
+  t->info.wasm_len = len;
   t->module = loam_module_load(wasm, len, err);
-  if (!t->module || !check_imports(t->module, err)) goto fail;
+  if (!t->module || !ex_template_load_stubs(t, err) || !check_imports(t, err)) goto fail;
   size_t wlen = wit ? strlen(wit) : 0;
   t->wit_text = wit ? strdup(wit) : embedded_wit(t->module, &wlen);
   if (!t->wit_text) {
@@ -228,7 +262,7 @@ ex_template *ex_template_build(const char *name, uint32_t version, const uint8_t
   char marked[256];
   if (!world && world_mark(t->wit_text, marked, sizeof marked)) world = marked;
   const loam_wit_world *w = pick_world(t->wit, world, err);
-  if (!w || !list_exports(t, w, err) || !trial_instantiate(t->module, err)) goto fail;
+  if (!w || !list_exports(t, w, err) || !trial_instantiate(t, err)) goto fail;
   t->info.name = t->name;
   t->info.version = version;
   t->info.wasm_len = len;

@@ -1,0 +1,289 @@
+/*
+ * compose/compose.c — `loam stubgen compose` (compose.h): checks that the
+ * given stubs serve the caller's stub imports and writes the caller with
+ * one "loam:stub" custom section per stub it uses.
+ */
+#include "compose/compose.h"
+
+#include "compose/sections.h"
+#include "loam/wit.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool fail(loam_error *err, loam_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(loam_error *err, loam_status code, const char *fmt, ...) {
+  if (!err) return false;
+  err->code = code;
+  err->exit_code = 0;
+  err->backtrace[0] = '\0';
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+/* The whole file, malloc'd; NULL with err set. */
+static uint8_t *read_file(const char *path, size_t *len, loam_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", path, strerror(errno)), NULL;
+  uint8_t *b = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 1 << 16;
+      uint8_t *g = realloc(b, cap);
+      if (!g) {
+        free(b);
+        fclose(f);
+        return fail(err, LOAM_ERR_NOMEM, "out of memory reading %s", path), NULL;
+      }
+      b = g;
+    }
+    size_t got = fread(b + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  bool bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(b);
+    return fail(err, LOAM_ERR_NOT_FOUND, "%s: read error", path), NULL;
+  }
+  *len = n;
+  return b;
+}
+
+/* One stub given on the command line. */
+typedef struct stub {
+  const char *path;
+  uint8_t *bytes;
+  size_t len;
+  loam_module *module;
+  loam_wit *wit;
+  const loam_wit_interface *iface;  /* the interface its world exports */
+  bool used;
+} stub;
+
+/* The world `loam build` marked ("// loam:world <name>"), else the root
+ * package's only world. */
+static const loam_wit_world *marked_world(const loam_wit *w, const char *text) {
+  static const char MARK[] = "// loam:world ";
+  if (!w->root) return NULL;
+  if (!strncmp(text, MARK, sizeof MARK - 1)) {
+    char name[256];
+    const char *q = text + sizeof MARK - 1;
+    size_t n = strcspn(q, " \r\n");
+    if (n && n < sizeof name) {
+      memcpy(name, q, n);
+      name[n] = '\0';
+      return loam_wit_find_world(w->root, name);
+    }
+  }
+  return w->root->nworlds == 1 ? w->root->worlds[0] : NULL;
+}
+
+/* Reads a stub: its module, its WIT and the one interface it exports. */
+static bool load_stub(stub *s, loam_error *err) {
+  loam_error e;
+  if (!(s->bytes = read_file(s->path, &s->len, err))) return false;
+  if (!(s->module = loam_module_load(s->bytes, s->len, &e)))
+    return fail(err, e.code, "stub %s: %s", s->path, e.message);
+  size_t wlen;
+  const uint8_t *wit = loam_module_custom_section(s->module, "loam:wit", &wlen);
+  if (!wit)
+    return fail(err, LOAM_ERR_INVALID,
+                "stub %s carries no WIT (custom section loam:wit); build it with "
+                "`loam stubgen build` or `loam build`", s->path);
+  char *text = malloc(wlen + 1);
+  if (!text) return fail(err, LOAM_ERR_NOMEM, "out of memory");
+  memcpy(text, wit, wlen);
+  text[wlen] = '\0';
+  s->wit = loam_wit_load_text(s->path, text, wlen, &e);
+  const loam_wit_world *w = s->wit ? marked_world(s->wit, text) : NULL;
+  free(text);
+  if (!s->wit) return fail(err, LOAM_ERR_INVALID, "stub %s: its WIT: %s", s->path, e.message);
+  if (!w || w->nexports != 1 || w->exports[0].kind != LOAM_WIT_ITEM_INTERFACE ||
+      !w->exports[0].iface->id)
+    return fail(err, LOAM_ERR_INVALID,
+                "stub %s: its world must export exactly one interface (the stub "
+                "interface)", s->path);
+  s->iface = w->exports[0].iface;
+  if (loam_custom_sections(s->bytes, s->len, LOAM_STUB_SECTION, NULL, NULL, &wlen, &e) && wlen)
+    return fail(err, LOAM_ERR_INVALID, "stub %s is itself composed; give the plain stub",
+                s->path);
+  return true;
+}
+
+/* Whether stub s implements the caller's import `name` of its interface:
+ * a function of the interface (whose export the module has) or the drop of
+ * one of its resources. On failure err names the import. */
+static bool stub_serves(const stub *s, const char *caller, const char *name,
+                        loam_error *err) {
+  static const char DROP[] = "[resource-drop]";
+  const loam_wit_interface *i = s->iface;
+  if (!strncmp(name, DROP, sizeof DROP - 1)) {
+    const loam_wit_typedef *td = loam_wit_find_type(i, name + sizeof DROP - 1);
+    if (td && !td->used_from && td->type && td->type->kind == LOAM_T_RESOURCE) return true;
+    return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+                "%s imports %s.%s, but stub %s defines no resource %s", caller, i->id, name,
+                s->path, name + sizeof DROP - 1);
+  }
+  for (uint32_t k = 0; k < i->nfuncs; k++) {
+    if (strcmp(i->funcs[k].core_name, name)) continue;
+    char exp[512];
+    snprintf(exp, sizeof exp, "%s#%s", i->id, name);
+    if (loam_module_export_functype(s->module, exp, &(loam_functype){0})) return true;
+    return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+                "%s imports %s.%s: stub %s declares it in its WIT but does not export %s",
+                caller, i->id, name, s->path, exp);
+  }
+  char list[256] = "";
+  size_t off = 0;
+  for (uint32_t k = 0; k < i->nfuncs && off < sizeof list; k++)
+    off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "",
+                            i->funcs[k].core_name);
+  return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+              "%s imports %s.%s, which stub %s does not implement (its interface has: %s); "
+              "regenerate the stub and add it to the caller again",
+              caller, i->id, name, s->path, i->nfuncs ? list : "nothing");
+}
+
+/* "<ns>:<pkg>-stub/...": an interface `loam stubgen generate` makes. */
+static bool stub_like(const char *module) {
+  const char *colon = strchr(module, ':'), *slash = strchr(module, '/');
+  if (!colon || !slash || slash < colon) return false;
+  const char *at = memchr(module, '@', (size_t)(slash - module));
+  const char *end = at ? at : slash;
+  return end - colon > 5 && !strncmp(end - 5, "-stub", 5);
+}
+
+/* Writes bytes + one section per used stub to a temporary file next to out,
+ * then renames it over out. */
+static bool write_out(const loam_compose_opts *o, const uint8_t *caller, size_t clen,
+                      const stub *st, loam_error *err) {
+  size_t plen = strlen(o->out);
+  char *tmp = malloc(plen + 16);
+  if (!tmp) return fail(err, LOAM_ERR_NOMEM, "out of memory");
+  snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", o->out);
+  int fd = mkstemp(tmp);
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!f) {
+    fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", tmp, strerror(errno));
+    if (fd >= 0) close(fd), unlink(tmp);
+    free(tmp);
+    return false;
+  }
+  bool ok = fwrite(caller, 1, clen, f) == clen;
+  size_t nlen = strlen(LOAM_STUB_SECTION);
+  for (size_t i = 0; ok && i < o->nstubs; i++) {
+    if (!st[i].used) continue;
+    uint8_t head[16];
+    size_t h = 0;
+    uint64_t size = 1 + nlen + st[i].len; /* name length fits one LEB byte */
+    head[h++] = 0;
+    do {
+      uint8_t c = size & 0x7f;
+      size >>= 7;
+      head[h++] = c | (size ? 0x80 : 0);
+    } while (size);
+    head[h++] = (uint8_t)nlen;
+    ok = fwrite(head, 1, h, f) == h && fwrite(LOAM_STUB_SECTION, 1, nlen, f) == nlen &&
+         fwrite(st[i].bytes, 1, st[i].len, f) == st[i].len;
+  }
+  ok = fflush(f) == 0 && ok;
+  ok = fsync(fileno(f)) == 0 && ok;
+  ok = fclose(f) == 0 && ok;
+  if (ok && rename(tmp, o->out) != 0) ok = false;
+  if (!ok) {
+    fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", o->out, strerror(errno));
+    unlink(tmp);
+  }
+  free(tmp);
+  return ok;
+}
+
+bool loam_compose(const loam_compose_opts *o, loam_error *err) {
+  size_t clen = 0, nsec = 0;
+  loam_module *cm = NULL;
+  stub *st = calloc(o->nstubs ? o->nstubs : 1, sizeof *st);
+  uint8_t *caller = st ? read_file(o->caller, &clen, err) : NULL;
+  bool ok = false;
+  loam_error e;
+  if (!st) {
+    fail(err, LOAM_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  if (!caller) goto done;
+  if (!(cm = loam_module_load(caller, clen, &e))) {
+    fail(err, e.code, "%s: %s", o->caller, e.message);
+    goto done;
+  }
+  if (!loam_custom_sections(caller, clen, LOAM_STUB_SECTION, NULL, NULL, &nsec, err)) goto done;
+  if (nsec) {
+    fail(err, LOAM_ERR_INVALID,
+         "%s is already composed (it has %zu %s section%s); compose the module `loam build` "
+         "wrote",
+         o->caller, nsec, LOAM_STUB_SECTION, nsec == 1 ? "" : "s");
+    goto done;
+  }
+  for (size_t i = 0; i < o->nstubs; i++) {
+    st[i].path = o->stubs[i];
+    if (!load_stub(&st[i], err)) goto done;
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(st[k].iface->id, st[i].iface->id)) {
+        fail(err, LOAM_ERR_INVALID, "stubs %s and %s both export %s", st[k].path, st[i].path,
+             st[i].iface->id);
+        goto done;
+      }
+  }
+  for (size_t i = 0; i < loam_module_import_count(cm); i++) {
+    loam_import_desc d = loam_module_import(cm, i);
+    stub *s = NULL;
+    for (size_t k = 0; k < o->nstubs && !s; k++)
+      if (!strcmp(st[k].iface->id, d.module)) s = &st[k];
+    if (s) {
+      if (d.kind != LOAM_EXTERN_FUNC) {
+        fail(err, LOAM_ERR_UNKNOWN_IMPORT, "%s imports %s.%s, which is not a function",
+             o->caller, d.module, d.name);
+        goto done;
+      }
+      if (!stub_serves(s, o->caller, d.name, err)) goto done;
+      s->used = true;
+    } else if (stub_like(d.module)) {
+      fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+           "%s imports %s.%s, but no stub given exports %s; add its stub with --stub-wasm",
+           o->caller, d.module, d.name, d.module);
+      goto done;
+    }
+  }
+  size_t used = 0;
+  for (size_t i = 0; i < o->nstubs; i++) {
+    if (st[i].used) used++;
+    else if (o->report)
+      fprintf(o->report, "stub %s is not used by %s: left out\n", st[i].path, o->caller);
+  }
+  if (!used) {
+    fail(err, LOAM_ERR_NOT_FOUND, "no dependencies of component `%s` were found", o->caller);
+    goto done;
+  }
+  if (!write_out(o, caller, clen, st, err)) goto done;
+  if (o->report) fprintf(o->report, "Writing composed component to \"%s\"\n", o->out);
+  ok = true;
+done:
+  for (size_t i = 0; st && i < o->nstubs; i++) {
+    loam_wit_free(st[i].wit);
+    loam_module_free(st[i].module);
+    free(st[i].bytes);
+  }
+  free(st);
+  loam_module_free(cm);
+  free(caller);
+  return ok;
+}
