@@ -108,7 +108,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
 }
 
 /* POSTs invoke-and-await of tmpl/worker fn with the JSON params; the one
- * result as an unsigned number ({"result": {"<name>": N}}). */
+ * result as an unsigned number ({"result": N}). */
 static uint64_t post(client *c, const char *tmpl, const char *worker, const char *fn,
                      const char *params) {
   char url[300];
@@ -129,10 +129,15 @@ static uint64_t post(client *c, const char *tmpl, const char *worker, const char
   }
   json_t *j = json_loadb(c->body, c->len, 0, NULL);
   json_t *res = json_object_get(j, "result");
-  void *it = json_object_iter(res);
-  json_t *v = it ? json_object_iter_value(it) : NULL;
+  /* one unnamed result is the value itself; named results are an object */
+  void *it = json_is_object(res) ? json_object_iter(res) : NULL;
+  json_t *v = it ? json_object_iter_value(it) : res;
   uint64_t out = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
-  if (!json_is_integer(v)) failf(c, url, "no number in the answer");
+  if (!json_is_integer(v)) {
+    char msg[600];
+    snprintf(msg, sizeof msg, "no number in the answer: %.400s", c->body);
+    failf(c, url, msg);
+  }
   json_decref(j);
   return out;
 }
