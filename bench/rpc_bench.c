@@ -252,6 +252,27 @@ static void run(mode m, loam_executor *ex, const char *base, int pairs, double s
   if (failed) bench_fail("a client failed (see above)");
 }
 
+/* The server's loam_rpc_calls_total{path="local"} from /metrics; -1 if absent. */
+static long long server_local_rpcs(const char *base) {
+  client c = {0};
+  char url[200];
+  snprintf(url, sizeof url, "%s/metrics", base);
+  CURL *h = curl_easy_init();
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &c);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+  long long n = -1;
+  const char *key = "loam_rpc_calls_total{path=\"local\"} ";
+  if (curl_easy_perform(h) == CURLE_OK && c.body) {
+    const char *at = strstr(c.body, key);
+    if (at) n = strtoll(at + strlen(key), NULL, 10);
+  }
+  curl_easy_cleanup(h);
+  free(c.body);
+  return n;
+}
+
 /* Registers both templates in process; false (with the reason printed) when
  * this build's executor does not accept golem:rpc imports yet. */
 static bool register_inproc(loam_executor *ex, const uint8_t *counter, size_t counter_len,
@@ -301,6 +322,7 @@ int main(int argc, char **argv) {
          "p99 us", "ops");
   /* What each pair's B has counted, per store (in process, server). */
   uint64_t expect_in[MAX_PAIRS] = {0}, expect_http[MAX_PAIRS] = {0};
+  uint64_t rpc_ops[2] = {0, 0}; /* rpc operations in process, over HTTP */
   for (int pi = 0; pi < npairs; pi++) {
     int p = pairs[pi] < 1 ? 1 : pairs[pi] > MAX_PAIRS ? MAX_PAIRS : pairs[pi];
     /* The four ways alternate in SLICES short slices each, so all see the
@@ -313,6 +335,8 @@ int main(int argc, char **argv) {
             http ? expect_http : expect_in, &acc[m]);
       }
     result r[NMODES];
+    rpc_ops[0] += (uint64_t)acc[RPC_INPROC].n + (uint64_t)(WARMUPS * SLICES * p);
+    rpc_ops[1] += (uint64_t)acc[RPC_HTTP].n + (uint64_t)(WARMUPS * SLICES * p);
     for (int m = 0; m < NMODES; m++) {
       r[m] = summary(&acc[m]);
       printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld\n", p, mode_path[m], mode_name[m],
@@ -326,9 +350,16 @@ int main(int argc, char **argv) {
            p, "headline", r[RPC_INPROC].rate / r[TWO_HTTP].rate,
            r[TWO_HTTP].p50 / r[RPC_INPROC].p50, r[TWO_HTTP].p99 / r[RPC_INPROC].p99);
   }
+  /* The fast path has to be the one taken: every rpc operation (and its
+   * warm-ups) counted as a local call, in process and in the server. */
   loam_executor_stats st;
   loam_executor_stats_get(ex, &st);
-  printf("in-process executor: %llu invocations completed\n", (unsigned long long)st.invocations);
+  long long srv = server_local_rpcs(base);
+  printf("local-path RPCs: in process %llu (of %llu operations), server /metrics %lld (of %llu)\n",
+         (unsigned long long)st.rpc_local, (unsigned long long)rpc_ops[0], srv,
+         (unsigned long long)rpc_ops[1]);
+  if (st.rpc_local < rpc_ops[0] || srv < (long long)rpc_ops[1])
+    bench_fail("fewer local-path RPCs than rpc operations: the fast path was not used");
   loam_executor_close(ex);
   free(counter);
   free(caller);
