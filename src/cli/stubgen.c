@@ -163,15 +163,6 @@ static int parse_multi(const char *name, int argc, char **argv, multi *ms, size_
   return -1;
 }
 
-/* TEMPORARY until src/compose implements loam_compose (compose.h): a clear
- * error instead of a link failure. */
-static bool compose(const loam_compose_opts *o, loam_error *err) {
-  (void)o;
-  snprintf(err->message, sizeof err->message,
-           "not available in this build yet (loam_compose is being written)");
-  return false;
-}
-
 static int cmd_compose(int argc, char **argv) {
   const char *caller = NULL, *out = NULL;
   const char **stubs = calloc((size_t)argc + 1, sizeof *stubs);
@@ -185,12 +176,8 @@ static int cmd_compose(int argc, char **argv) {
     loam_error err = {0};
     loam_compose_opts o = {.caller = caller, .stubs = stubs, .nstubs = ms[0].n, .out = out,
                            .report = stdout};
-    if (compose(&o, &err)) {
-      printf("Writing composed component to %s\n", out);
-      rc = 0;
-    } else {
-      rc = failed("compose", &err);
-    }
+    /* loam_compose reports what it linked and where it wrote (the seed's words) */
+    rc = loam_compose(&o, &err) ? 0 : failed("compose", &err);
   }
   free(stubs);
   return rc;
