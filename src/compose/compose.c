@@ -6,6 +6,7 @@
 #include "compose/compose.h"
 
 #include "compose/sections.h"
+#include "compose/stubinfo.h"
 #include "loam/wit.h"
 
 #include <errno.h>
@@ -65,57 +66,18 @@ typedef struct stub {
   const char *path;
   uint8_t *bytes;
   size_t len;
-  loam_module *module;
-  loam_wit *wit;
-  const loam_wit_interface *iface;  /* the interface its world exports */
+  loam_stub_info info;
   bool used;
 } stub;
 
-/* The world `loam build` marked ("// loam:world <name>"), else the root
- * package's only world. */
-static const loam_wit_world *marked_world(const loam_wit *w, const char *text) {
-  static const char MARK[] = "// loam:world ";
-  if (!w->root) return NULL;
-  if (!strncmp(text, MARK, sizeof MARK - 1)) {
-    char name[256];
-    const char *q = text + sizeof MARK - 1;
-    size_t n = strcspn(q, " \r\n");
-    if (n && n < sizeof name) {
-      memcpy(name, q, n);
-      name[n] = '\0';
-      return loam_wit_find_world(w->root, name);
-    }
-  }
-  return w->root->nworlds == 1 ? w->root->worlds[0] : NULL;
-}
-
 /* Reads a stub: its module, its WIT and the one interface it exports. */
 static bool load_stub(stub *s, loam_error *err) {
-  loam_error e;
+  char what[600];
+  size_t n;
   if (!(s->bytes = read_file(s->path, &s->len, err))) return false;
-  if (!(s->module = loam_module_load(s->bytes, s->len, &e)))
-    return fail(err, e.code, "stub %s: %s", s->path, e.message);
-  size_t wlen;
-  const uint8_t *wit = loam_module_custom_section(s->module, "loam:wit", &wlen);
-  if (!wit)
-    return fail(err, LOAM_ERR_INVALID,
-                "stub %s carries no WIT (custom section loam:wit); build it with "
-                "`loam stubgen build` or `loam build`", s->path);
-  char *text = malloc(wlen + 1);
-  if (!text) return fail(err, LOAM_ERR_NOMEM, "out of memory");
-  memcpy(text, wit, wlen);
-  text[wlen] = '\0';
-  s->wit = loam_wit_load_text(s->path, text, wlen, &e);
-  const loam_wit_world *w = s->wit ? marked_world(s->wit, text) : NULL;
-  free(text);
-  if (!s->wit) return fail(err, LOAM_ERR_INVALID, "stub %s: its WIT: %s", s->path, e.message);
-  if (!w || w->nexports != 1 || w->exports[0].kind != LOAM_WIT_ITEM_INTERFACE ||
-      !w->exports[0].iface->id)
-    return fail(err, LOAM_ERR_INVALID,
-                "stub %s: its world must export exactly one interface (the stub "
-                "interface)", s->path);
-  s->iface = w->exports[0].iface;
-  if (loam_custom_sections(s->bytes, s->len, LOAM_STUB_SECTION, NULL, NULL, &wlen, &e) && wlen)
+  snprintf(what, sizeof what, "stub %s", s->path);
+  if (!loam_stub_read(s->bytes, s->len, what, &s->info, err)) return false;
+  if (loam_custom_sections(s->bytes, s->len, LOAM_STUB_SECTION, NULL, NULL, &n, err) && n)
     return fail(err, LOAM_ERR_INVALID, "stub %s is itself composed; give the plain stub",
                 s->path);
   return true;
@@ -127,19 +89,17 @@ static bool load_stub(stub *s, loam_error *err) {
 static bool stub_serves(const stub *s, const char *caller, const char *name,
                         loam_error *err) {
   static const char DROP[] = "[resource-drop]";
-  const loam_wit_interface *i = s->iface;
+  const loam_wit_interface *i = s->info.iface;
   if (!strncmp(name, DROP, sizeof DROP - 1)) {
-    const loam_wit_typedef *td = loam_wit_find_type(i, name + sizeof DROP - 1);
-    if (td && !td->used_from && td->type && td->type->kind == LOAM_T_RESOURCE) return true;
+    if (loam_stub_resource(i, name + sizeof DROP - 1)) return true;
     return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
                 "%s imports %s.%s, but stub %s defines no resource %s", caller, i->id, name,
                 s->path, name + sizeof DROP - 1);
   }
-  for (uint32_t k = 0; k < i->nfuncs; k++) {
-    if (strcmp(i->funcs[k].core_name, name)) continue;
+  if (loam_stub_func(i, name)) {
     char exp[512];
     snprintf(exp, sizeof exp, "%s#%s", i->id, name);
-    if (loam_module_export_functype(s->module, exp, &(loam_functype){0})) return true;
+    if (loam_module_export_functype(s->info.module, exp, &(loam_functype){0})) return true;
     return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
                 "%s imports %s.%s: stub %s declares it in its WIT but does not export %s",
                 caller, i->id, name, s->path, exp);
@@ -153,15 +113,6 @@ static bool stub_serves(const stub *s, const char *caller, const char *name,
               "%s imports %s.%s, which stub %s does not implement (its interface has: %s); "
               "regenerate the stub and add it to the caller again",
               caller, i->id, name, s->path, i->nfuncs ? list : "nothing");
-}
-
-/* "<ns>:<pkg>-stub/...": an interface `loam stubgen generate` makes. */
-static bool stub_like(const char *module) {
-  const char *colon = strchr(module, ':'), *slash = strchr(module, '/');
-  if (!colon || !slash || slash < colon) return false;
-  const char *at = memchr(module, '@', (size_t)(slash - module));
-  const char *end = at ? at : slash;
-  return end - colon > 5 && !strncmp(end - 5, "-stub", 5);
 }
 
 /* Writes bytes + one section per used stub to a temporary file next to out,
@@ -237,9 +188,9 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
     st[i].path = o->stubs[i];
     if (!load_stub(&st[i], err)) goto done;
     for (size_t k = 0; k < i; k++)
-      if (!strcmp(st[k].iface->id, st[i].iface->id)) {
+      if (!strcmp(st[k].info.iface->id, st[i].info.iface->id)) {
         fail(err, LOAM_ERR_INVALID, "stubs %s and %s both export %s", st[k].path, st[i].path,
-             st[i].iface->id);
+             st[i].info.iface->id);
         goto done;
       }
   }
@@ -247,7 +198,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
     loam_import_desc d = loam_module_import(cm, i);
     stub *s = NULL;
     for (size_t k = 0; k < o->nstubs && !s; k++)
-      if (!strcmp(st[k].iface->id, d.module)) s = &st[k];
+      if (!strcmp(st[k].info.iface->id, d.module)) s = &st[k];
     if (s) {
       if (d.kind != LOAM_EXTERN_FUNC) {
         fail(err, LOAM_ERR_UNKNOWN_IMPORT, "%s imports %s.%s, which is not a function",
@@ -256,7 +207,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
       }
       if (!stub_serves(s, o->caller, d.name, err)) goto done;
       s->used = true;
-    } else if (stub_like(d.module)) {
+    } else if (loam_stub_like(d.module)) {
       fail(err, LOAM_ERR_UNKNOWN_IMPORT,
            "%s imports %s.%s, but no stub given exports %s; add its stub with --stub-wasm",
            o->caller, d.module, d.name, d.module);
@@ -278,8 +229,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
   ok = true;
 done:
   for (size_t i = 0; st && i < o->nstubs; i++) {
-    loam_wit_free(st[i].wit);
-    loam_module_free(st[i].module);
+    loam_stub_info_free(&st[i].info);
     free(st[i].bytes);
   }
   free(st);

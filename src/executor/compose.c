@@ -19,6 +19,7 @@
 
 #include "compose/compose.h"
 #include "compose/sections.h"
+#include "compose/stubinfo.h"
 #include "host/wasi.h"
 
 #include <stdio.h>
@@ -30,19 +31,6 @@
 /* A stub's WIT interface (the one its world exports). */
 static const loam_wit_interface *stub_iface(const ex_stub *s) {
   return loam_wit_find_interface(s->wit, s->iface);
-}
-
-static const loam_wit_func *find_core_func(const loam_wit_interface *i, const char *core) {
-  for (uint32_t k = 0; i && k < i->nfuncs; k++)
-    if (!strcmp(i->funcs[k].core_name, core)) return &i->funcs[k];
-  return NULL;
-}
-
-/* The resource `name` defined by interface i (not one it uses), or NULL. */
-static const loam_type *own_resource(const loam_wit_interface *i, const char *name) {
-  const loam_wit_typedef *td = i ? loam_wit_find_type(i, name) : NULL;
-  if (!td || td->used_from || !td->type || td->type->kind != LOAM_T_RESOURCE) return NULL;
-  return td->type;
 }
 
 /* True when resource type r was defined by interface `iface_id`. */
@@ -72,8 +60,8 @@ bool ex_stub_provides(const ex_template *t, const char *module, const char *name
   if (!s) return false;
   const loam_wit_interface *i = stub_iface(s);
   const char *r = NULL;
-  if (intrinsic_kind(name, &r) == 2) return own_resource(i, r) != NULL;
-  if (!find_core_func(i, name)) return false;
+  if (intrinsic_kind(name, &r) == 2) return loam_stub_resource(i, r) != NULL;
+  if (!loam_stub_func(i, name)) return false;
   char exp[512];
   snprintf(exp, sizeof exp, "%s#%s", s->iface, name);
   return loam_module_export_functype(s->module, exp, &(loam_functype){0});
@@ -92,7 +80,7 @@ static bool check_stub_imports(const ex_stub *s, loam_error *err) {
     if (ex_rpc_provides(d.module, d.name)) continue;
     const char *r = NULL;
     if (!strcmp(d.module, intr) && intrinsic_kind(d.name, &r) >= 0 &&
-        own_resource(stub_iface(s), r))
+        loam_stub_resource(stub_iface(s), r))
       continue;
   bad:
     ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
@@ -102,24 +90,6 @@ static bool check_stub_imports(const ex_stub *s, loam_error *err) {
     return false;
   }
   return true;
-}
-
-/* `loam build` marks the world: "// loam:world <name>" on the first line. */
-static const loam_wit_world *stub_world(const loam_wit *w, const char *text) {
-  static const char MARK[] = "// loam:world ";
-  const loam_wit_package *p = w->root;
-  if (!p) return NULL;
-  if (!strncmp(text, MARK, sizeof MARK - 1)) {
-    char name[256];
-    const char *q = text + sizeof MARK - 1;
-    size_t n = strcspn(q, " \r\n");
-    if (n && n < sizeof name) {
-      memcpy(name, q, n);
-      name[n] = '\0';
-      return loam_wit_find_world(p, name);
-    }
-  }
-  return p->nworlds == 1 ? p->worlds[0] : NULL;
 }
 
 typedef struct load_cx {
@@ -140,45 +110,21 @@ static bool load_one(void *user, const uint8_t *data, size_t len, loam_error *er
     cx->cap = cap;
   }
   ex_stub *s = &t->stubs[t->nstubs];
-  memset(s, 0, sizeof *s);
-  loam_error e;
-  s->module = loam_module_load(data, len, &e);
-  if (!s->module) {
-    ex_fail(err, LOAM_ERR_MALFORMED,
-            "custom section %s #%zu is not a valid stub module (%s); compose the "
-            "template again with `loam stubgen compose`",
-            LOAM_STUB_SECTION, no, e.message);
+  char what[64];
+  snprintf(what, sizeof what, "stub module #%zu (custom section %s)", no, LOAM_STUB_SECTION);
+  loam_stub_info info;
+  if (!loam_stub_read(data, len, what, &info, err)) {
+    if (err && err->code == LOAM_ERR_MALFORMED) {
+      char m[sizeof err->message];
+      snprintf(m, sizeof m, "%s", err->message);
+      ex_fail(err, LOAM_ERR_MALFORMED, "%s; compose the template again with `loam stubgen "
+              "compose`", m);
+    }
     return false;
   }
+  *s = (ex_stub){.module = info.module, .wit = info.wit, .iface = strdup(info.iface->id)};
   t->nstubs++; /* from here on ex_template_free_stubs frees it */
-  size_t wlen;
-  const uint8_t *wit = loam_module_custom_section(s->module, "loam:wit", &wlen);
-  if (!wit)
-    return ex_fail(err, LOAM_ERR_INVALID,
-                   "stub module #%zu (custom section %s) carries no WIT (custom section "
-                   "loam:wit): build stubs with `loam stubgen build` or `loam build`",
-                   no, LOAM_STUB_SECTION), false;
-  char *text = malloc(wlen + 1);
-  if (!text) return ex_fail(err, LOAM_ERR_NOMEM, "out of memory"), false;
-  memcpy(text, wit, wlen);
-  text[wlen] = '\0';
-  s->wit = loam_wit_load_text("stub.wit", text, wlen, &e);
-  const loam_wit_world *w = s->wit ? stub_world(s->wit, text) : NULL;
-  free(text);
-  if (!s->wit)
-    return ex_fail(err, LOAM_ERR_INVALID, "stub module #%zu: its WIT does not resolve: %s",
-                   no, e.message), false;
-  const loam_wit_item *it = NULL;
-  uint32_t nifaces = 0;
-  for (uint32_t i = 0; w && i < w->nexports; i++)
-    if (w->exports[i].kind == LOAM_WIT_ITEM_INTERFACE && w->exports[i].iface->id)
-      it = &w->exports[i], nifaces++;
-  if (!w || nifaces != 1 || w->nexports != 1)
-    return ex_fail(err, LOAM_ERR_INVALID,
-                   "stub module #%zu: its world must export exactly one interface "
-                   "(the stub interface)", no), false;
-  if (!(s->iface = strdup(it->iface->id)))
-    return ex_fail(err, LOAM_ERR_NOMEM, "out of memory"), false;
+  if (!s->iface) return ex_fail(err, LOAM_ERR_NOMEM, "out of memory"), false;
   for (size_t i = 0; i + 1 < t->nstubs; i++)
     if (!strcmp(t->stubs[i].iface, s->iface))
       return ex_fail(err, LOAM_ERR_INVALID, "two stub modules export %s", s->iface), false;
@@ -389,8 +335,8 @@ static bool make_caller_adapter(ex_runtime *rt, struct ex_stub_inst *si, adapter
   a->name = name;
   if (intrinsic_kind(name, &r) == 2) {
     a->kind = AD_DROP;
-    a->resource = own_resource(ci, r);
-    if (!a->resource) a->resource = own_resource(si_wit, r);
+    a->resource = loam_stub_resource(ci, r);
+    if (!a->resource) a->resource = loam_stub_resource(si_wit, r);
     a->dtor = dtor_of(si, r);
     return a->resource ? true
                        : (ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
@@ -398,8 +344,8 @@ static bool make_caller_adapter(ex_runtime *rt, struct ex_stub_inst *si, adapter
                                   s->iface, name, r), false);
   }
   a->kind = AD_CALL;
-  const loam_wit_func *f = find_core_func(ci, name);
-  if (!f) f = find_core_func(si_wit, name);
+  const loam_wit_func *f = loam_stub_func(ci, name);
+  if (!f) f = loam_stub_func(si_wit, name);
   if (!f)
     return ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
                    "unknown import: %s.%s (the stub does not implement it)", s->iface, name),
@@ -466,7 +412,7 @@ static bool link_stub(ex_runtime *rt, struct ex_stub_inst *si, loam_error *err) 
     adapter *a = &si->ads[si->nads++];
     *a = (adapter){.kind = (ad_kind)intrinsic_kind(d.name, &r), .rt = rt, .si = si,
                    .name = d.name};
-    a->resource = own_resource(wi, r); /* checked at registration */
+    a->resource = loam_stub_resource(wi, r); /* checked at registration */
     if (!define(rt, a, d.module, d.name, err)) return false;
   }
   si->inst = loam_instantiate(rt->store, s->module, rt->linker, err);

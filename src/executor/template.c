@@ -6,6 +6,7 @@
  */
 #include "executor/executor_int.h"
 
+#include "compose/stubinfo.h"
 #include "host/wasi.h"
 
 #include <stdio.h>
@@ -43,16 +44,6 @@ static bool world_mark(const char *wit, char *out, size_t cap) {
   return true;
 }
 
-/* True when an import module names a stub interface: "<ns>:<pkg>-stub/..."
- * (the package `loam stubgen generate` makes). */
-static bool stub_like(const char *module) {
-  const char *colon = strchr(module, ':'), *slash = strchr(module, '/');
-  if (!colon || !slash || slash < colon) return false;
-  const char *at = memchr(module, '@', (size_t)(slash - module));
-  const char *end = at ? at : slash;
-  return end - colon > 5 && !strncmp(end - 5, "-stub", 5);
-}
-
 /* Every import must be a function the executor provides: one of
  * wasi_snapshot_preview1 that the WASI layer defines, of the host
  * interfaces (golem:rpc, wasi:io/poll), or of a stub composed into the
@@ -65,7 +56,7 @@ static bool check_imports(const ex_template *t, loam_error *err) {
         ((!strcmp(d.module, "wasi_snapshot_preview1") && loam_wasi_func_index(d.name) >= 0) ||
          ex_rpc_provides(d.module, d.name) || ex_stub_provides(t, d.module, d.name)))
       continue;
-    if (stub_like(d.module))
+    if (loam_stub_like(d.module))
       ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
               "unknown import: %s.%s is a function of the stub interface %s, whose "
               "implementation is not in this module: compose it with its stub first "

@@ -262,7 +262,7 @@ static void test_bad_stub_sections(void **state) {
   append_section(b, &len, LOAM_STUB_SECTION, "\0asm\1\0\0\0\x05", 9);
   assert_null(loam_template_register(ex, "cart", b, len, NULL, NULL, &err));
   assert_int_equal(err.code, LOAM_ERR_MALFORMED);
-  assert_non_null(strstr(err.message, "loam:stub #2 is not a valid stub module"));
+  assert_non_null(strstr(err.message, "stub module #2 (custom section loam:stub) is not a valid module"));
   free(b);
   /* a section truncated in the middle (the file ends inside it) */
   b = slurp(out, &len);
