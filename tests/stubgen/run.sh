@@ -87,6 +87,13 @@ check "stubgen build wrote the module" test -s out/ph_stub.wasm
 check "stubgen build copied the WIT" test -f out/wit/_stub.wit
 check "stubgen build removed its temp dir" test -z "$(ls -A "$tmp/t")"
 
+# a world exporting functions of its own: a resource named after the world
+mkdir -p wf/wit
+printf 'package a:b;\ninterface types { record r { x: u8 } }\nworld w {\n  use types.{r};\n  export hello: func(who: r) -> string;\n}\n' >wf/wit/w.wit
+expect "stubgen build of world functions" 0 "Wrote the stub to wf/w_stub.wasm" \
+  "$LOAM" stubgen build --source-wit-root wf/wit --dest-wasm wf/w_stub.wasm --dest-wit-root wf/stub-wit
+check "world functions become resource w" grep -qF "    blocking-hello: func(who: r) -> string;" wf/stub-wit/_stub.wit
+
 # ---- errors -------------------------------------------------------------------
 expect "a missing source dir" 1 "source WIT root nowhere/wit does not exist" \
   "$LOAM" stubgen generate --source-wit-root nowhere/wit --dest-crate-root x
