@@ -129,7 +129,9 @@ loam_value *rpc_perform(const rpc_call *c) {
       return rpc_error_value(ot, RPC_PROTOCOL_ERROR, "%s: %s", info->name, err.message);
     }
   }
-  /* the callee's invocation waits on every worker of the chain, and on us */
+  /* the callee's invocation is waited on by every worker of the chain and
+   * by us; not after an invoke, which waits for nothing (a call back from
+   * it to us is no cycle) */
   const char **chain = calloc(c->nchain + 2, sizeof *chain);
   if (!chain) {
     for (size_t k = 0; k < n; k++) loam_value_free(params[k]);
@@ -138,8 +140,9 @@ loam_value *rpc_perform(const rpc_call *c) {
   for (size_t i = 0; i < c->nchain; i++) chain[i] = c->chain[i];
   chain[c->nchain] = c->self;
   loam_invoke_result out = {0};
-  loam_status st = ex_submit(c->ex, w, info->name, params, n, c->key, NULL,
-                             c->mode == RPC_INVOKE, chain, c->nchain + 1,
+  bool enqueue = c->mode == RPC_INVOKE;
+  loam_status st = ex_submit(c->ex, w, info->name, params, n, c->key, NULL, enqueue,
+                             enqueue ? NULL : chain, enqueue ? 0 : c->nchain + 1,
                              c->mode == RPC_INVOKE ? NULL : &out, &err);
   free(chain);
   for (size_t k = 0; k < n; k++) loam_value_free(params[k]);

@@ -399,6 +399,33 @@ static void test_cycles(void **state) {
   loam_value_free(n);
 }
 
+/* After an invoke nobody waits: A invokes B, B calls A (await), which is no
+ * cycle (A has moved on) and goes through. */
+static void test_invoke_is_no_cycle(void **state) {
+  fixture *f = *state;
+  loam_error err;
+  loam_value *five = rpc_u64(5);
+  /* what B's call asks of A: send inc(5) to callee/back */
+  loam_value *for_a[3] = {rpc_str("worker://callee/back"), rpc_str(CALLEE_API ".{inc}"),
+                          rpc_wv_list(&f->T, 1, &five)};
+  loam_value *for_b[3] = {rpc_str("worker://proxy/a"), rpc_str(PROXY_API ".{send}"),
+                          rpc_wv_list(&f->T, 3, for_a)};
+  loam_value *o = NULL;
+  assert_int_equal(rpc_proxy(f->ex, &f->T, "a", "send", "worker://proxy/b", PROXY_API ".{call}",
+                             3, for_b, NULL, &o, &err),
+                   LOAM_OK);
+  assert_int_equal(o->of.var.tag, 0);
+  loam_value_free(o);
+  uint64_t v = 0;
+  for (double t0 = rpc_now(); (v = counter_of(f, "back")) == 0 && rpc_now() - t0 < 10;) {
+    struct timespec ts = {0, 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  assert_int_equal(v, 5);
+  for (int i = 0; i < 3; i++) loam_value_free(for_a[i]), loam_value_free(for_b[i]);
+  loam_value_free(five);
+}
+
 /* ---- env ---------------------------------------------------------------------------- */
 
 static void test_env_inherited(void **state) {
@@ -444,6 +471,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_numeric_template_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_invoke_is_no_cycle, setup, teardown),
       cmocka_unit_test_setup_teardown(test_env_inherited, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
