@@ -12,7 +12,9 @@
  *   2 calls  over HTTP: POST B.inc-by, then POST A.note with its answer
  *            (what a client without RPC does),
  * each reported as operations/s and latency p50/p99, with the ratios that
- * show the fast path's gain. B's count is checked at the end.
+ * show the fast path's gain; then the two in-process ways again without
+ * fsync (the call path's own cost). B's count is checked after every run, and
+ * the executor's and the server's local-RPC counters must cover every rpc.
  * Usage: rpc_bench [SECONDS_PER_WAY (default 1.5)] [PAIRS... (default 1 8 32)]
  * The loam binary is $LOAM or <this program's dir>/../loam.
  */
@@ -361,9 +363,38 @@ int main(int argc, char **argv) {
   if (st.rpc_local < rpc_ops[0] || srv < (long long)rpc_ops[1])
     bench_fail("fewer local-path RPCs than rpc operations: the fast path was not used");
   loam_executor_close(ex);
+  bench_server_stop();
+
+  /* The same two in-process ways without fsync (LOAM_DURABILITY_NOSYNC:
+   * committed to SQLite, not fsync'd): what the call path itself costs,
+   * without the disk's latency that dominates the figures above. */
+  char *dir2 = bench_temp_dir();
+  o.durability = LOAM_DURABILITY_NOSYNC;
+  ex = loam_executor_open(dir2, &o, &err);
+  if (!ex) bench_fail(err.message);
+  register_inproc(ex, counter, counter_len, caller, caller_len);
+  memset(expect_in, 0, sizeof expect_in);
+  printf("in process without fsync (the call path alone), %.1f s per way:\n", secs / 2);
+  for (int pi = 0; pi < npairs; pi++) {
+    int p = pairs[pi] < 1 ? 1 : pairs[pi] > MAX_PAIRS ? MAX_PAIRS : pairs[pi];
+    series acc[2] = {{0}};
+    for (int k = 0; k < SLICES; k++)
+      for (int m = 0; m < 2; m++)
+        run((mode)m, ex, NULL, p, secs / 2 / SLICES, expect_in, &acc[m]);
+    result r[2];
+    for (int m = 0; m < 2; m++) {
+      r[m] = summary(&acc[m]);
+      printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld\n", p, "no fsync", mode_name[m],
+             r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops);
+    }
+    printf("%-6d %-10s 2 calls/rpc: throughput %.2fx, p50 %.2fx\n", p, "rpc gain",
+           r[RPC_INPROC].rate / r[TWO_INPROC].rate, r[TWO_INPROC].p50 / r[RPC_INPROC].p50);
+  }
+  loam_executor_close(ex);
+  free(dir);
+  free(dir2);
   free(counter);
   free(caller);
-  bench_server_stop();
   curl_global_cleanup();
   return 0;
 }
