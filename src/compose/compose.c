@@ -225,7 +225,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
     goto done;
   }
   if (!write_out(o, caller, clen, st, err)) goto done;
-  if (o->report) fprintf(o->report, "Writing composed component to \"%s\"\n", o->out);
+  if (o->report) fprintf(o->report, "Writing composed component to %s\n", o->out);
   ok = true;
 done:
   for (size_t i = 0; st && i < o->nstubs; i++) {

@@ -47,10 +47,19 @@ static char *temp_dir(void) {
   return d;
 }
 
-static void remove_dir(const char *d) {
+/* Each test gets a fresh temporary directory as its state, removed by the
+ * teardown even when the test failed. */
+static int make_dir(void **state) {
+  *state = temp_dir();
+  return 0;
+}
+
+static int remove_dir(void **state) {
   char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", d);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", (char *)*state);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", (char *)*state);
+  free(*state);
+  return 0;
 }
 
 /* Runs loam_compose with a report captured in *report (malloc'd). */
@@ -137,15 +146,14 @@ static void expect_names(loam_value *v, const char *const *want, size_t n) {
  * executor: construction, record/string params, list results, handles the
  * stub made used again, borrows and owns passed back, destructors. */
 static void test_compose_and_invoke(void **state) {
-  (void)state;
-  char *dir = temp_dir(), out[600], *report = NULL;
+  char *dir = *state, out[600], *report = NULL;
   snprintf(out, sizeof out, "%s/composed.wasm", dir);
   const char *stubs[] = {G("stub"), G("other")};
   loam_error err = {0};
   if (!compose(G("caller"), stubs, 2, out, &report, &err)) fail_msg("%s", err.message);
   assert_non_null(strstr(report, "stub " G("other") " is not used by " G("caller") ": left out"));
   char want[700];
-  snprintf(want, sizeof want, "Writing composed component to \"%s\"", out);
+  snprintf(want, sizeof want, "Writing composed component to %s\n", out);
   assert_non_null(strstr(report, want));
   free(report);
   /* the composed file starts with the caller, unchanged */
@@ -184,13 +192,11 @@ static void test_compose_and_invoke(void **state) {
   expect_names(call(ex, "names", str("#"), NULL), (const char *[]){"#apple", "#pear \xc3\xa9"}, 2);
   expect_u32(call(ex, "close", NULL, NULL), 3);
   loam_executor_close(ex);
-  remove_dir(dir);
 }
 
 /* The caller alone: its stub imports are named, with the way out. */
 static void test_uncomposed_rejected(void **state) {
-  (void)state;
-  char *dir = temp_dir();
+  char *dir = *state;
   loam_executor *ex = open_exec(dir);
   size_t len;
   uint8_t *b = slurp(G("caller"), &len);
@@ -201,14 +207,12 @@ static void test_uncomposed_rejected(void **state) {
   assert_non_null(strstr(err.message, "loam stubgen compose"));
   free(b);
   loam_executor_close(ex);
-  remove_dir(dir);
 }
 
 /* loam_compose's errors: a function the stub lacks, a stub interface no
  * stub provides, no stub used at all, an already composed input. */
 static void test_compose_errors(void **state) {
-  (void)state;
-  char *dir = temp_dir(), out[600], *report = NULL;
+  char *dir = *state, out[600], *report = NULL;
   snprintf(out, sizeof out, "%s/out.wasm", dir);
   const char *stub[] = {G("stub")}, *other[] = {G("other")};
   loam_error err = {0};
@@ -243,13 +247,11 @@ static void test_compose_errors(void **state) {
   assert_false(compose(G("caller"), nowit, 1, out2, &report, &err));
   assert_non_null(strstr(err.message, "carries no WIT"));
   free(report);
-  remove_dir(dir);
 }
 
 /* The executor's checks of "loam:stub" sections made by hand. */
 static void test_bad_stub_sections(void **state) {
-  (void)state;
-  char *dir = temp_dir(), out[600], *report = NULL;
+  char *dir = *state, out[600], *report = NULL;
   snprintf(out, sizeof out, "%s/composed.wasm", dir);
   const char *stub[] = {G("stub")};
   loam_error err = {0};
@@ -290,15 +292,14 @@ static void test_bad_stub_sections(void **state) {
   assert_non_null(strstr(err.message, "[method]counter.nope"));
   free(c), free(s), free(m);
   loam_executor_close(ex);
-  remove_dir(dir);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_compose_and_invoke),
-      cmocka_unit_test(test_uncomposed_rejected),
-      cmocka_unit_test(test_compose_errors),
-      cmocka_unit_test(test_bad_stub_sections),
+      cmocka_unit_test_setup_teardown(test_compose_and_invoke, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_uncomposed_rejected, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_compose_errors, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_bad_stub_sections, make_dir, remove_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
