@@ -347,6 +347,28 @@ static void test_round_trip_kinds(void **state) {
   memcpy(&nan->of.f64, &bits, 8);
   assert_int_equal(round_trip(nan), 1);
   loam_value_free(nan);
+  /* flags beyond one 64-bit word: one bool per flag, in order */
+  loam_typectx *cx = loam_typectx_new();
+  const char *labels[70];
+  char names[70][8];
+  for (int i = 0; i < 70; i++) {
+    snprintf(names[i], sizeof names[i], "f%d", i);
+    labels[i] = names[i];
+  }
+  const loam_type *big = loam_type_flags(cx, "big", 70, labels);
+  loam_value *fl = J(big, "[\"f0\",\"f63\",\"f64\",\"f69\"]");
+  assert_int_equal(round_trip(fl), 1);
+  loam_error err;
+  loam_value *wv = loam_witvalue_from_value(fl, K.wv, &err);
+  const loam_value *bools = wv->of.seq.items[0]->of.seq.items[0]->of.var.payload;
+  assert_int_equal(bools->of.seq.n, 70);
+  for (size_t i = 0; i < 70; i++)
+    assert_int_equal(bools->of.seq.items[i]->of.b, i == 0 || i == 63 || i == 64 || i == 69);
+  loam_value_free(wv);
+  loam_value_free(fl);
+  loam_typectx_free(cx);
+  assert_string_equal(loam_witnode_name(LOAM_WITNODE_F32), "prim-float32");
+  assert_string_equal(loam_witnode_name(LOAM_WITNODE_COUNT), "?");
 }
 
 /* The exact nodes of a small order: pre-order, children after parents. */
