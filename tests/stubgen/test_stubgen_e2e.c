@@ -275,7 +275,8 @@ static void test_rpc_error(void **state) {
   loam_status s = call("c4", "rt-color", p, 2, &r, &err);
   assert_int_not_equal(s, LOAM_OK);
   pthread_mutex_lock(&out_mu);
-  bool found = strstr(err_out, "rpc error calling echo-color: ") != NULL;
+  bool found = strstr(err_out, "rpc error calling echo-color: not-found: ") &&
+               strstr(err_out, "no-such-template");
   pthread_mutex_unlock(&out_mu);
   if (!found) fail_msg("stderr lacks the stub's message:\n%s\n(trap: %s)", err_out, err.message);
 }
