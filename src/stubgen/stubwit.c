@@ -131,12 +131,24 @@ static const used *find_used(const sw *s, const loam_type *t) {
 
 static bool collect(sw *s, const loam_type *t, const char *fname);
 
-/* The named types among t's parts (a record's fields, a variant's cases). */
+/* The named types among t's parts (fields, cases, elements). */
 static bool collect_parts(sw *s, const loam_type *t, const char *fname) {
-  if (t->kind != LOAM_T_RECORD && t->kind != LOAM_T_VARIANT) return true;
-  for (uint32_t i = 0; i < t->u.record.n; i++)
-    if (!collect(s, t->u.record.fields[i].type, fname)) return false;
-  return true;
+  switch (t->kind) {
+  case LOAM_T_RECORD: case LOAM_T_VARIANT:
+    for (uint32_t i = 0; i < t->u.record.n; i++)
+      if (!collect(s, t->u.record.fields[i].type, fname)) return false;
+    return true;
+  case LOAM_T_LIST: case LOAM_T_OPTION:
+    return collect(s, t->u.elem, fname);
+  case LOAM_T_RESULT:
+    return collect(s, t->u.result.ok, fname) && collect(s, t->u.result.err, fname);
+  case LOAM_T_TUPLE:
+    for (uint32_t i = 0; i < t->u.tuple.n; i++)
+      if (!collect(s, t->u.tuple.types[i], fname)) return false;
+    return true;
+  default:
+    return true;
+  }
 }
 
 /* Records every named type t mentions, parts before the types made of them
@@ -162,18 +174,7 @@ static bool collect(sw *s, const loam_type *t, const char *fname) {
     s->uses[s->nuses++] = (used){t, NULL};
     return true;
   }
-  switch (t->kind) {
-  case LOAM_T_LIST: case LOAM_T_OPTION:
-    return collect(s, t->u.elem, fname);
-  case LOAM_T_RESULT:
-    return collect(s, t->u.result.ok, fname) && collect(s, t->u.result.err, fname);
-  case LOAM_T_TUPLE:
-    for (uint32_t i = 0; i < t->u.tuple.n; i++)
-      if (!collect(s, t->u.tuple.types[i], fname)) return false;
-    return true;
-  default:
-    return true;
-  }
+  return collect_parts(s, t, fname);
 }
 
 /* The interface part of an owner id: "ns:pkg/iface@v" -> "iface". */

@@ -200,12 +200,13 @@ static const char *const everything[] = {
     "color: blue, perms: {read, exec}, pt: {x: -1, y: 2}, "
     "sh: rect(({x: 1, y: 2}, {x: 3, y: 4})), items: [{x: 5, y: 6}, {x: 7, y: 8}], "
     "maybe: some(\"yes\"), res: ok(42), pair: (\"p\", 'q', false), data: [0, 1, 254, 255], "
-    "nested: [some([circle(2.5), nothing, named(\"n\")]), none, some([])]}",
+    "nested: [some([circle(2.5), nothing, named(\"n\")]), none, some([])], "
+    "path: [{x: 1, y: 1}, {x: -2, y: 3}]}",
     /* the other cases: empty, none, err, no payload */
     "{b: false, u8f: 0, u16f: 0, u32f: 0, u64f: 0, s8f: 127, s16f: 32767, s32f: 2147483647, "
     "s64f: 9223372036854775807, f32f: 0, f64f: -0.25, c: 'a', s: \"\", color: red, perms: {}, "
     "pt: {x: 0, y: 0}, sh: nothing, items: [], maybe: none, res: err(\"bad\"), "
-    "pair: (\"\", '\\u{10ffff}', true), data: [], nested: []}",
+    "pair: (\"\", '\\u{10ffff}', true), data: [], nested: [], path: []}",
 };
 
 static void test_everything(void **state) {
