@@ -104,6 +104,12 @@ printf 'package a:b;\ninterface i { f: func(); }\nworld w { import i; }\n' >noex
 expect "a target exporting nothing" 1 "exports no function: there is nothing to call" \
   "$LOAM" stubgen generate --source-wit-root noexp/wit --dest-crate-root x
 
+expect "compose without stubs" 2 "--stub-wasm is required" \
+  "$LOAM" stubgen compose --source-wasm ph-stub/purchase_history_stub.wasm --dest-wasm x.wasm
+expect "compose of a missing caller" 1 "loam stubgen compose: nowhere.wasm" \
+  "$LOAM" stubgen compose --source-wasm nowhere.wasm --stub-wasm ph-stub/purchase_history_stub.wasm --dest-wasm x.wasm
+check "a failed compose writes nothing" test ! -e x.wasm
+
 # ---- add-stub-dependency -----------------------------------------------------------
 mkdir -p cart/wit
 cat >cart/wit/cart.wit <<'EOF'
