@@ -721,9 +721,13 @@ static bool prepare(ex_worker *w, const char *function, loam_value *const *param
 
 /* An awaiting caller runs its worker's queue on its own thread when no one
  * else owns the worker: one hand-off less per invocation (the pool runs
- * queues nobody is waiting on). [mu] held. */
-static void run_inline(struct loam_executor *ex, ex_worker *w) {
-  if (w->busy || w->in_runq || !w->qhead || ex->closing) return;
+ * queues nobody is waiting on). `steal`: even when the worker waits in the
+ * run queue (the pool skips a worker someone owns, and its release
+ * reschedules it) — an RPC caller blocks a pool thread of its own, and with
+ * every pool thread waiting on a callee that only the pool would run, no
+ * one would. [mu] held. */
+static void run_inline(struct loam_executor *ex, ex_worker *w, bool steal) {
+  if (w->busy || (w->in_runq && !steal) || !w->qhead || ex->closing) return;
   w->busy = true;
   pthread_mutex_unlock(&ex->mu);
   ex_run_queue(ex, w);
@@ -891,7 +895,7 @@ loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
     return st;
   }
   uint32_t gen = inv->interrupts; /* an interrupt during run_inline counts */
-  run_inline(ex, w);
+  run_inline(ex, w, nchain > 0);
   loam_status st = await(ex, inv, gen, out, err);
   pthread_mutex_unlock(&ex->mu);
   return st;

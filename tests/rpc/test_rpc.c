@@ -17,6 +17,9 @@
 
 #include "rpc_helpers.h"
 
+#include <pthread.h>
+#include <unistd.h>
+
 typedef struct fixture {
   char *dir;
   loam_executor *ex;
@@ -461,6 +464,71 @@ static void test_env_inherited(void **state) {
   loam_value_free(n);
 }
 
+/* ---- many callers at once on one pool thread --------------------------------- */
+
+typedef struct caller_arg { fixture *f; int id; int ok; } caller_arg;
+
+enum { CALLERS = 4, CALLS = 25 };
+
+static void *caller_main(void *p) {
+  caller_arg *a = p;
+  char worker[16];
+  snprintf(worker, sizeof worker, "cc%d", a->id);
+  loam_value *one = rpc_u64(1), *o = NULL;
+  loam_error err;
+  /* Proxy invocations enqueued, so the pool thread runs them: sends put the
+   * callee in the run queue, and a call after one must not wait for the
+   * pool thread it is itself blocking. The last one is awaited (it queues
+   * behind the others on the same proxy). */
+  for (int i = 0; i < CALLS; i++) {
+    const char *fn = i % 2 ? PROXY_API ".{call}" : PROXY_API ".{send}";
+    loam_value *params[3] = {rpc_str("worker://callee/shared"), rpc_str(CALLEE_API ".{inc}"),
+                             rpc_wv_list(&a->f->T, 1, &one)};
+    if (i + 1 < CALLS) {
+      if (loam_invoke(a->f->ex, "proxy", worker, fn, params, 3, NULL, NULL, &err) == LOAM_OK)
+        a->ok++;
+    } else {
+      loam_invoke_result r = {0};
+      if (loam_invoke_and_await(a->f->ex, "proxy", worker, fn, params, 3, NULL, &r, &err) ==
+              LOAM_OK && r.values[0]->of.var.tag == 0)
+        a->ok++;
+      loam_invoke_result_free(&r);
+    }
+    for (int k = 0; k < 3; k++) loam_value_free(params[k]);
+  }
+  loam_value_free(o);
+  loam_value_free(one);
+  return NULL;
+}
+
+static void test_concurrent_callers_one_thread(void **state) {
+  fixture *f = *state;
+  loam_executor_close(f->ex);
+  loam_executor_options o = opts();
+  o.threads = 1;
+  loam_error err;
+  f->ex = loam_executor_open(f->dir, &o, &err);
+  assert_non_null(f->ex);
+  f->T = rpc_types_of(f->ex);
+  alarm(120); /* a deadlock fails the test instead of hanging it */
+  pthread_t th[CALLERS];
+  caller_arg args[CALLERS];
+  uint64_t local0 = rpc_local(f);
+  double t0 = rpc_now();
+  for (int i = 0; i < CALLERS; i++) {
+    args[i] = (caller_arg){f, i, 0};
+    pthread_create(&th[i], NULL, caller_main, &args[i]);
+  }
+  for (int i = 0; i < CALLERS; i++) pthread_join(th[i], NULL);
+  double dt = rpc_now() - t0;
+  alarm(0);
+  for (int i = 0; i < CALLERS; i++) assert_int_equal(args[i].ok, CALLS);
+  assert_int_equal(counter_of(f, "shared"), CALLERS * CALLS);
+  assert_int_equal(rpc_local(f) - local0, CALLERS * CALLS);
+  fprintf(stderr, "  %d local calls from %d callers (1 pool thread, no fsync): %.0f us each\n",
+          CALLERS * CALLS, CALLERS, dt * 1e6 / (CALLERS * CALLS));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_echo_every_kind, setup, teardown),
@@ -473,6 +541,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
       cmocka_unit_test_setup_teardown(test_invoke_is_no_cycle, setup, teardown),
       cmocka_unit_test_setup_teardown(test_env_inherited, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_concurrent_callers_one_thread, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
