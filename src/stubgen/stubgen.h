@@ -87,7 +87,8 @@ char *loam_stubgen_makefile(const char *const *targets, size_t ntargets,
 
 /* ---- the WIT every stub ships ------------------------------------------------- */
 
-/* wit/deps of the loam repository, embedded at build time (witdeps.c): the
+/* wit/deps of the loam repository as embedded in the binary at build time
+ * (the executor's copy, src/executor/rpc_wit.c; witdeps.c lists it): the
  * golem:rpc@0.1.0 and wasi:io@0.2.0 packages. */
 typedef struct loam_wit_dep_file {
   const char *dir;     /* "golem-rpc" */
