@@ -23,21 +23,27 @@ new_cart() {
     fail "add-item $name: $(err)"
 }
 
-# whole_error WORKER: the CLI's stderr of the last call and the worker's
-# lastError, together (where the stub's message shows up).
-whole_error() {
-  echo "$(err) $(cli worker get "$1" --json | jq -r '.lastError // ""')"
+# why WORKER: why the worker's last remote call failed, as a user finds it
+# in the oplog: the rpc-result's error and what the stub wrote to stderr
+# before trapping (the CLI's own message only names the trap).
+why() {
+  cli worker oplog "$1" --json |
+    jq -r '[.entries[] | select(.kind == "rpc-result" and .ok == false) | .error] | last // ""'
+  cli worker oplog "$1" --json |
+    jq -r '[.entries[] | select(.kind == "log" and .stream == 2) | .bytes.text // ""] | join("")'
 }
 
-# --- an unknown template: the call fails naming it
+# --- an unknown template: the checkout fails, the reason names it
 new_cart bad1 ub1 --env PURCHASE_HISTORY_TEMPLATE_ID=no-such-template
 inv shopping-cart/bad1 checkout >"$WORK/out"
 rc=$?
 [ $rc != 0 ] && pass || fail "checkout with an unknown template exited 0: $(cat "$WORK/out")"
 [ $rc != 124 ] && pass || fail "checkout with an unknown template hung"
-msg="$(whole_error shopping-cart/bad1)"
-contains "unknown template named" "$msg" "no-such-template"
-contains "says what was not found" "$msg" "not-found"
+contains "the CLI reports the failed invocation" "$(err)" "HTTP 422"
+msg="$(why shopping-cart/bad1)"
+contains "the rpc error names the template" "$msg" "no template named no-such-template"
+contains "and lists the ones there are" "$msg" "purchase-history"
+contains "the stub says which call failed" "$msg" "rpc error calling add-order"
 out="$(cli worker list purchase-history --json | jq -r '[.workers[].name] | join(" ")')"
 case " $out " in *" ub1 "*) fail "a history worker ub1 was created: $out" ;; *) pass ;; esac
 
@@ -45,14 +51,15 @@ case " $out " in *" ub1 "*) fail "a history worker ub1 was created: $out" ;; *) 
 new_cart bad2 ub2 --env PURCHASE_HISTORY_TEMPLATE_ID=9999
 inv shopping-cart/bad2 checkout >/dev/null
 [ $? != 0 ] && pass || fail "checkout with template id 9999 exited 0"
-contains "unknown template id named" "$(whole_error shopping-cart/bad2)" "9999"
+contains "an unknown template id is named" "$(why shopping-cart/bad2)" "9999"
 
 # --- a template that has no add-order (the cart's own): names the function
 new_cart bad3 ub3 --env PURCHASE_HISTORY_TEMPLATE_ID="$CART_ID"
 inv shopping-cart/bad3 checkout >/dev/null
 [ $? != 0 ] && pass || fail "checkout against the cart template exited 0"
-msg="$(whole_error shopping-cart/bad3)"
-contains "unknown function named" "$msg" "add-order"
+msg="$(why shopping-cart/bad3)"
+contains "the unknown function is named" "$msg" "has no function shopping:purchase-history/api.{add-order}"
+contains "with what the target exports" "$msg" "shopping:cart/api.{checkout}"
 
 # --- no PURCHASE_HISTORY_TEMPLATE_ID: the guest's own error, items kept
 new_cart noenv un
