@@ -34,11 +34,15 @@ step() {
 }
 trap 'echo "demo: step $n ($headline) failed; see the output above" >&2' ERR
 note() { printf '   %s\n' "$*"; }
-# echo_cmd CMD...: prints the command as you would type it.
+# echo_cmd CMD...: prints the command as you would type it (words with
+# spaces or quotes in single quotes, the scratch directory as $DEMO).
 echo_cmd() {
-  printf '%s$%s' "$dim" "$plain"
-  printf ' %q' "$@" | sed "s|$work|\$DEMO|g"
-  printf '\n'
+  local a line="" plain_word='^[-A-Za-z0-9_./:=@%+,$]+$'
+  for a in "$@"; do
+    a="${a//$work/\$DEMO}"
+    if [[ "$a" =~ $plain_word ]]; then line+=" $a"; else line+=" '${a//\'/\'\\\'\'}'"; fi
+  done
+  printf '%s$%s%s\n' "$dim" "$plain" "$line"
 }
 # show CMD...: prints the command, then runs it.
 show() {
@@ -49,10 +53,11 @@ show() {
 [ -x "$loam" ] || { echo "demo: $loam is missing; run 'make build' first" >&2; exit 1; }
 command -v make >/dev/null || { echo "demo: make is needed" >&2; exit 1; }
 
-# `loam` on the PATH is this build, as the workspace's Makefile expects.
+# `loam` on the PATH is this build, as the workspace's Makefile expects
+# (its `LOAM ?= loam` also takes $LOAM from the environment: absolute then).
 mkdir "$work/bin"
 ln -s "$loam" "$work/bin/loam"
-export PATH="$work/bin:$PATH"
+export PATH="$work/bin:$PATH" LOAM="$loam"
 
 # start_server: a server on a free port of 127.0.0.1 over $work/data; waits
 # (10 s at most) until it answers.
@@ -80,7 +85,7 @@ start_server() {
 }
 
 echo "loam demo: durable workers calling each other (worker-to-worker RPC)."
-echo "\$DEMO below is a scratch directory, removed at the end."
+echo "\$DEMO below is $work, a scratch directory removed at the end."
 
 step "Create the workspace from the example: two projects, shopping-cart and purchase-history"
 cd "$work"
