@@ -68,10 +68,27 @@ static inline void bench_cleanup(void) {
   bench_ndirs = 0;
 }
 
+/* SIGINT/SIGTERM: kill the server, remove the temp dirs with rm (fork,
+ * execv, kill and waitpid are async-signal-safe; system() is not), then die
+ * of the same signal. */
 static void bench_on_signal(int sig) {
-  if (bench_server_pid > 0) kill(bench_server_pid, SIGKILL);
+  if (bench_server_pid > 0) {
+    kill(bench_server_pid, SIGKILL);
+    waitpid(bench_server_pid, NULL, 0);
+  }
+  char *argv[3 + 8] = {"rm", "-rf"};
+  int n = 2;
+  for (int i = 0; i < bench_ndirs; i++)
+    if (bench_dirs[i]) argv[n++] = bench_dirs[i];
+  argv[n] = NULL;
+  pid_t pid = n > 2 ? fork() : -1;
+  if (pid == 0) {
+    execv("/bin/rm", argv);
+    _exit(127);
+  }
+  if (pid > 0) waitpid(pid, NULL, 0);
   signal(sig, SIG_DFL);
-  raise(sig); /* temp dirs under /tmp may stay; the server does not */
+  raise(sig);
 }
 
 /* Call first: names the program in messages, installs the cleanup. */

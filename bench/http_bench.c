@@ -105,7 +105,7 @@ static void *client_main(void *arg) {
   char name[32];
   /* One call per worker first, outside the window: creates it (first run)
    * and opens the connection. */
-  for (int k = 0; k < nmine; k++) {
+  for (int k = 0; k < nmine && !c->failed; k++) {
     snprintf(name, sizeof name, "w%d", mine[k]);
     if (c->healthz) {
       http_healthz(c, h);
