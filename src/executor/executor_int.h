@@ -72,6 +72,8 @@ typedef struct ex_invocation {
   size_t nreplay;
   int state;                    /* [mu] EX_INV_* */
   bool acked;                   /* [mu] the outcome is durable (or final) */
+  bool finished;                /* [mu] the outcome is set and its END queued
+                                   (durable once any later write is) */
   uint32_t interrupts;          /* [mu] bumped when interrupted */
   loam_status status;           /* outcome */
   loam_error err;
@@ -239,6 +241,8 @@ void ex_stubs_free(ex_runtime *rt);
 ex_worker *ex_worker_find(struct loam_executor *ex, const char *tmpl, const char *name,
                           bool create, size_t nenv, const char *const *env,
                           loam_error *err);
+/* The worker if it is in memory (no store access), else NULL. */
+ex_worker *ex_worker_cached(struct loam_executor *ex, const char *tmpl, const char *name);
 /* loam_invoke_and_await (accept_only false) / loam_invoke (true) on worker
  * w, the new invocation carrying call chain chain[0..nchain) (copied). */
 loam_status ex_submit(struct loam_executor *ex, ex_worker *w, const char *function,

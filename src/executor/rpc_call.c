@@ -104,13 +104,16 @@ loam_value *rpc_perform(const rpc_call *c) {
   if (!loam_worker_uri_parse(c->uri, &u, &err))
     return rpc_error_value(ot, RPC_PROTOCOL_ERROR, "%s", err.message);
   char tname[128], target[300];
-  loam_value *bad = resolve_template(c, ot, u.template_ref, tname, sizeof tname);
-  if (bad) return bad;
+  /* a worker in memory under that template name: no look-up in the store */
+  ex_worker *w = ex_worker_cached(c->ex, u.template_ref, u.worker);
+  loam_value *bad = NULL;
+  if (w) snprintf(tname, sizeof tname, "%s", w->tmpl_name);
+  else if ((bad = resolve_template(c, ot, u.template_ref, tname, sizeof tname))) return bad;
   snprintf(target, sizeof target, "%s/%s", tname, u.worker);
   /* invoke only enqueues: it never waits, so it cannot close a cycle */
   if (c->mode != RPC_INVOKE && (bad = check_cycle(c, ot, target))) return bad;
-  ex_worker *w = ex_worker_find(c->ex, tname, u.worker, true, c->nenv,
-                                (const char *const *)c->env, &err);
+  if (!w) w = ex_worker_find(c->ex, tname, u.worker, true, c->nenv,
+                            (const char *const *)c->env, &err);
   if (!w) return from_error(ot, &err, target);
   const loam_export_info *info = loam_template_find_export(&w->tpl->info, c->function, &err);
   if (!info) return rpc_error_value(ot, RPC_NOT_FOUND, "%s", err.message);

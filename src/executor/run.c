@@ -65,6 +65,12 @@ static void ack_cb(void *ud, bool ok) {
 }
 
 void ex_inv_finish(struct loam_executor *ex, ex_invocation *inv, loam_ds_ticket t) {
+  if (t) { /* RPC callers go on now (see await in executor.c) */
+    pthread_mutex_lock(&ex->mu);
+    inv->finished = true;
+    pthread_cond_broadcast(&inv->cv);
+    pthread_mutex_unlock(&ex->mu);
+  }
   ack_ctx *a = t ? malloc(sizeof *a) : NULL;
   if (!a) {
     acknowledge(ex, inv, t != 0);
