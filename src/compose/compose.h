@@ -26,11 +26,18 @@ typedef struct loam_compose_opts {
 } loam_compose_opts;
 
 /* Checks and writes o->out. Every caller import of a stub interface (an
- * interface some given stub exports) must be one the stub implements; a
- * caller import that looks like a stub interface ("<ns>:<pkg>-stub/...")
- * with no stub given is an error naming the import; a stub the caller does
- * not import from is reported and left out; no stub used at all is an
- * error ("no dependencies of <caller> were found"). */
+ * interface some given stub's world exports) must be one the stub
+ * implements: a function of that interface which the stub module exports as
+ * "<iface>#<name>", or "[resource-drop]R" of a resource it defines; a caller
+ * import that looks like a stub interface ("<ns>:<pkg>-stub/...") with no
+ * stub given for it is an error naming the import; a stub the caller does
+ * not import from is reported ("stub S is not used by CALLER: left out")
+ * and left out; no stub used at all is an error ("no dependencies of
+ * component `CALLER` were found", the seed's words). A caller that is
+ * already composed, or a stub that is, is refused. On success the report
+ * gets "Writing composed component to OUT"; OUT is written to a temporary
+ * file that is renamed over it, so it is never half-written. Nothing is
+ * written on failure; err says why. */
 bool loam_compose(const loam_compose_opts *o, loam_error *err);
 
 #endif

@@ -66,3 +66,11 @@ uint32_t exports_test_caller_api_close(void) {
   have_main = 0;
   return S(dtors)();
 }
+
+uint32_t exports_test_caller_api_add_many(caller_string_t *name, uint32_t n) {
+  S(entry_t) e = {*name, 1};
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < n; i++) total = S(method_counter_add)(self(), &e);
+  caller_string_free(name);
+  return total;
+}
