@@ -412,6 +412,7 @@ typedef struct oplog_json {
   bool bad;
   char function[256]; /* of the last invoke-start: invoke-end entries do not
                          repeat it, but their results are typed by it */
+  int kind;           /* of the entry being rendered */
 } oplog_json;
 
 static char *values_json(void *ud, const char *function, bool is_result,
@@ -419,6 +420,9 @@ static char *values_json(void *ud, const char *function, bool is_result,
   oplog_json *o = ud;
   ex_template *t = o->t;
   loam_error err;
+  /* an outgoing call's values are golem:rpc's, and its function the target's */
+  if (o->kind == LOAM_OPLOG_RPC_CALL || o->kind == LOAM_OPLOG_RPC_RESULT)
+    return ex_rpc_value_json(is_result, bytes, len);
   if (function && !is_result)
     snprintf(o->function, sizeof o->function, "%s", function);
   else if (!function && o->function[0])
@@ -461,7 +465,7 @@ static char *values_json(void *ud, const char *function, bool is_result,
 
 static bool oplog_json_add(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
   oplog_json *o = ud;
-  (void)kind;
+  o->kind = kind;
   char *e = loam_oplog_bytes_to_json(index, p, len, values_json, o);
   if (!e) return o->bad = true, false;
   size_t l = strlen(e);

@@ -257,6 +257,9 @@ bool ex_rpc_provides(const char *module, const char *name);
  * NULL (a template's trial instantiation) they only trap when called. */
 bool ex_rpc_define(ex_runtime *rt, loam_linker *l, loam_store *s, loam_error *err);
 void ex_rpc_free(ex_runtime *rt);
+/* The JSON of an RPC_CALL's params (list<wit-value>) or an RPC_RESULT's
+ * outcome, malloc'd; NULL when the bytes are not one. */
+char *ex_rpc_value_json(bool is_result, const uint8_t *bytes, size_t len);
 /* An invocation starts running or replaying on rt (rt->current set): its
  * outgoing calls are numbered from 0 again. */
 void ex_rpc_begin(ex_runtime *rt);

@@ -273,6 +273,22 @@ loam_value *rpc_recorded_outcome(const loam_oplog_entry *e, const loam_type *typ
   return v;
 }
 
+char *ex_rpc_value_json(bool is_result, const uint8_t *bytes, size_t len) {
+  if (!rpc_types_get(NULL)) return NULL;
+  /* a result is an invoke-and-await's (or async) outcome, or an invoke's */
+  const loam_type *types[2] = {is_result ? G.t.await_result : G.t.params,
+                               is_result ? G.t.invoke_result : NULL};
+  for (int i = 0; i < 2 && types[i]; i++) {
+    size_t used = 0;
+    loam_verr verr;
+    loam_value *v = loam_value_decode(types[i], bytes, len, &used, &verr);
+    char *j = v && used == len ? loam_value_to_json(v) : NULL;
+    loam_value_free(v);
+    if (j) return j;
+  }
+  return NULL;
+}
+
 /* ---- the calls' inputs --------------------------------------------------------- */
 
 bool rpc_call_init(rpc_call *c, ex_runtime *rt, const char *key, const char *uri,

@@ -207,6 +207,12 @@ static void test_oplog_entries(void **state) {
   if (!c || !r) fail_msg("oplog: %s", j);
   assert_true(c < r);
   assert_non_null(strstr(j, "worker://callee/k2"));
+  /* values as JSON: the call's params, its outcome, and the caller's own
+   * result after them (typed by the caller's function, not the target's) */
+  assert_non_null(strstr(j, "\"params\":[{\"nodes\":[{\"prim-u64\":3}]}]"));
+  assert_non_null(strstr(j, "\"result\":{\"ok\":{\"nodes\":[{\"tuple-value\":[1]},"
+                            "{\"prim-u64\":3}]}}"));
+  assert_null(strstr(j, "\"hex\""));
   free(j);
 }
 
