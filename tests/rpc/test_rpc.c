@@ -349,6 +349,31 @@ static void test_errors(void **state) {
   loam_value_free(s);
 }
 
+/* A callee that traps and is retried is waited for: the caller gets its
+ * result once a retry succeeds. */
+static void test_callee_retrying(void **state) {
+  fixture *f = *state;
+  loam_error err;
+  assert_true(loam_worker_create(f->ex, "callee", "flaky", 0, NULL, 0, NULL, &err));
+  loam_retry_options r = {.max_attempts = 6, .min_delay_ms = 100, .multiplier = 2,
+                          .max_delay_ms = 1000, .jitter = 0};
+  assert_true(loam_worker_set_retry(f->ex, "callee", "flaky", &r, &err));
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t until = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + 250000000ull;
+  loam_value *p = rpc_u64(until), *o = NULL;
+  assert_int_equal(rpc_proxy(f->ex, &f->T, "rt", "call", "worker://callee/flaky",
+                             CALLEE_API ".{flaky}", 1, &p, NULL, &o, &err),
+                   LOAM_OK);
+  uint64_t when = rpc_ok_u64(o);
+  assert_true(when != UINT64_MAX && when >= until);
+  loam_worker_info wi;
+  assert_true(loam_worker_get(f->ex, "callee", "flaky", &wi, &err));
+  assert_int_equal(wi.status, LOAM_WS_IDLE);
+  loam_value_free(o);
+  loam_value_free(p);
+}
+
 /* The target by numeric template id. */
 static void test_numeric_template_id(void **state) {
   fixture *f = *state;
@@ -543,6 +568,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_invoke_fire_and_forget, setup, teardown),
       cmocka_unit_test_setup_teardown(test_async_parallel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_callee_retrying, setup, teardown),
       cmocka_unit_test_setup_teardown(test_numeric_template_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
       cmocka_unit_test_setup_teardown(test_invoke_is_no_cycle, setup, teardown),

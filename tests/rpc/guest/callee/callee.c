@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint64_t counter;
 
@@ -42,4 +43,12 @@ bool exports_test_callee_api_env(callee_string_t *name, callee_string_t *ret) {
 void exports_test_callee_api_boom(callee_string_t *msg) {
   fprintf(stderr, "boom: %.*s\n", (int)msg->len, (const char *)msg->ptr);
   abort();
+}
+
+uint64_t exports_test_callee_api_flaky(uint64_t until_ns) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  if (now < until_ns) abort(); /* the worker's retry policy runs it again */
+  return now;
 }
