@@ -4,7 +4,8 @@
  * and has the resources and functions the plan fixes, names clashing types
  * apart, and its generated C compiles warning-free (-Werror) with `loam
  * build` into a module importing only golem:rpc, wasi:io/poll, WASI and its
- * own resource intrinsics; errors name bad source dirs, missing worlds,
+ * own resource intrinsics (so does a target named with keywords,
+ * tests/stubgen/nasty); errors name bad source dirs, missing worlds,
  * targets with nothing to stub and types a stub cannot send;
  * add-stub-dependency copies and refuses to overwrite; the workspace
  * Makefile holds the flow. The loam binary is LOAM_BIN (tests/stubgen/stubgen.cmake).
@@ -251,13 +252,12 @@ static char *import_modules(const char *wasm) {
   return out;
 }
 
-/* The generated C of every type kind compiles with -Wall -Wextra -Werror, and
- * the stub imports nothing but golem:rpc, poll, WASI and its own intrinsics. */
-static void test_kitchen_builds(void **state) {
-  (void)state;
+/* Generates the stub of target `wit`, builds it with -Werror, and checks its
+ * imports: golem:rpc (at least six functions), poll, WASI, `exports` only. */
+static void build_stub(const char *wit, const char *wasm, const char *exports) {
   char *d = tmpdir();
   loam_error err = {0};
-  assert_true(loam_stubgen_generate(kitchen, d, NULL, NULL, NULL, &err));
+  if (!loam_stubgen_generate(wit, d, NULL, NULL, NULL, &err)) fail_msg("%s", err.message);
   char p[4400];
   sfmt(p, sizeof p, "%s/loam.toml", d);
   FILE *f = fopen(p, "a");
@@ -269,20 +269,36 @@ static void test_kitchen_builds(void **state) {
   if (system(cmd) != 0) {
     sfmt(p, sizeof p, "%s/build.log", d);
     char *log = slurp(p);
-    fail_msg("loam build of the kitchen stub failed:\n%s", log ? log : "");
+    fail_msg("loam build of the stub of %s failed:\n%s", wit, log ? log : "");
   }
-  sfmt(p, sizeof p, "%s/kitchen_stub.wasm", d);
+  sfmt(p, sizeof p, "%s/%s", d, wasm);
   char *mods = import_modules(p);
   int rpc = 0;
   for (char *line = strtok(mods, "\n"); line; line = strtok(NULL, "\n")) {
     if (!strcmp(line, "golem:rpc/types@0.1.0")) rpc++;
     else if (strcmp(line, "wasi:io/poll@0.2.0") && strcmp(line, "wasi_snapshot_preview1") &&
-             strcmp(line, "[export]test:kitchen-stub/stub-kitchen@1.0.0"))
+             strcmp(line, exports))
       fail_msg("unexpected import module %s", line);
   }
   assert_true(rpc >= 6);
   free(mods);
   rm_rf(d);
+}
+
+/* The generated C of every type kind compiles with -Wall -Wextra -Werror, and
+ * the stub imports nothing but golem:rpc, poll, WASI and its own intrinsics. */
+static void test_kitchen_builds(void **state) {
+  (void)state;
+  build_stub(kitchen, "kitchen_stub.wasm", "[export]test:kitchen-stub/stub-kitchen@1.0.0");
+}
+
+/* Names that are keywords in C or WIT, or the stub's own names, still make
+ * a stub that compiles. */
+static void test_nasty_names_build(void **state) {
+  (void)state;
+  char wit[4400];
+  sfmt(wit, sizeof wit, "%s/tests/stubgen/nasty/wit", root);
+  build_stub(wit, "nasty_stub.wasm", "[export]x:nasty-stub/stub-nasty");
 }
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -464,6 +480,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kitchen_wit),
       cmocka_unit_test(test_kitchen_builds),
+      cmocka_unit_test(test_nasty_names_build),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_world_functions),
       cmocka_unit_test(test_add_dependency),
