@@ -134,6 +134,12 @@ start_server() {
 stop_server() {
   local sig="${1:-TERM}" rc
   [ -n "$SERVER_PID" ] || return 0
+  if [ "$sig" = KILL ]; then
+    # Reaped here, with stderr closed: no "Killed" line from bash.
+    { kill -9 "$SERVER_PID" && wait "$SERVER_PID"; } 2>/dev/null
+    SERVER_PID=""
+    return 0
+  fi
   kill -"$sig" "$SERVER_PID" 2>/dev/null
   wait_server 30
   rc=$?
