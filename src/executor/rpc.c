@@ -18,7 +18,9 @@
  * the callee, which keeps every key's outcome, answers it without running
  * twice. No fsync is awaited before sending: the key is deterministic, and
  * the caller's END is acknowledged only once everything before it is
- * durable.
+ * durable. Nor after: the caller takes the callee's outcome once the
+ * callee's END is queued (ex_submit's early await), since the store commits
+ * in queue order and the caller's RPC_RESULT and END come after it.
  *
  * Host objects: a wasm-rpc (its location), a future-invoke-result and a
  * pollable are entries of rt->rpc->objs (rep = index + 1); their handles
