@@ -4,8 +4,10 @@
 # way its README does (loam new, stubgen initialize-workspace, make
 # build-flow), then runs cart.sh (the seed's flow, kill -9 + restart, the
 # local fast path), errors.sh (bad targets) and faults.sh (a crash at each
-# RPC step) on it, each against its own server and data directory, and
-# tests/stubgen/run.sh when it exists. Exits nonzero if anything failed.
+# RPC step) on it, each against its own server and data directory;
+# readme.sh (the example's README, command by command, in its own fresh
+# workspace); and tests/stubgen/run.sh when it exists. Exits nonzero if
+# anything failed.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export LOAM="$(realpath "${1:?usage: tests/rpc/run.sh LOAM}")"
@@ -16,7 +18,7 @@ build_workspace || status=1
 finish || status=1
 if [ $status = 0 ]; then
   export LOAM_RPC_DEBUG="$DEBUG"
-  for t in cart errors faults; do
+  for t in cart readme errors faults; do
     echo "--- $t.sh"
     # A whole script has 10 minutes at most, whatever hangs.
     timeout 600 "$here/$t.sh" || { echo "$t.sh failed"; status=1; }
