@@ -194,7 +194,11 @@ static loam_status trap_with(loam_caller *c, const loam_error *e, const char *ct
   if (code == LOAM_TRAP_EXIT || code == LOAM_TRAP_INTERRUPTED || code == LOAM_TRAP_FUEL ||
       code == LOAM_TRAP_DEADLINE)
     return loam_caller_trap(c, code, e->exit_code, "%s", e->message);
-  return loam_caller_trap(c, code, 0, "%s: %s", ctx, e->message);
+  /* generated stubs write an rpc-error's message to stderr, then abort */
+  return loam_caller_trap(c, code, 0, "%s: %s%s", ctx, e->message,
+                          code == LOAM_TRAP_UNREACHABLE
+                              ? " (the stub aborted: its stderr in the worker's log says why)"
+                              : "");
 }
 
 /* Runs the stub's destructor for rep after its own handle went away. */

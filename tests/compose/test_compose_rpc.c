@@ -220,6 +220,12 @@ static void test_remote_trap(void **state) {
   assert_true(LOAM_IS_TRAP(st));
   /* the trap names the stub function it came from */
   assert_non_null(strstr(err.message, "test:callee-stub/stub-callee#[method]api.blocking-boom"));
+  assert_non_null(strstr(err.message, "the stub aborted"));
+  /* the stub wrote the rpc-error to the caller's stderr (its log) first */
+  char *log = loam_worker_oplog_json(f->ex, "caller", "c-boom", 0, 0, &err);
+  assert_non_null(log);
+  assert_non_null(strstr(log, "remote-internal-error"));
+  free(log);
   /* an unknown template is a not-found error the stub turns into a trap */
   p[0] = str("worker://no-such-template/x");
   loam_verr verr;
