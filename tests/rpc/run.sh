@@ -14,6 +14,22 @@ export LOAM="$(realpath "${1:?usage: tests/rpc/run.sh LOAM}")"
 source "$here/lib.sh"
 
 status=0
+# loam new: the workspace example is listed, and a copy leaves out what the
+# flow generates (a workspace run in the examples directory itself).
+contains "list-examples" "$("$LOAM" list-examples)" "c-shopping-cart-rpc"
+mkdir -p "$WORK/examples"
+cp -r "$ROOT/examples/shopping-cart-rpc" "$WORK/examples/"
+ex="$WORK/examples/shopping-cart-rpc"
+mkdir -p "$ex/target/wasm32-wasi/debug" "$ex/purchase-history-stub/wit" "$ex/shopping-cart/wit/deps/x"
+touch "$ex/Makefile" "$ex/target/wasm32-wasi/debug/a.wasm" "$ex/purchase-history-stub/wit/_stub.wit"
+touch "$ex/shopping-cart/wit/deps/x/x.wit" "$ex/shopping-cart/shopping_cart.wasm"
+LOAM_EXAMPLES="$WORK/examples" "$LOAM" new --example c-shopping-cart-rpc "$WORK/copy" >/dev/null
+eq "loam new from LOAM_EXAMPLES" $? 0
+eq "the copy" "$(cd "$WORK/copy" && find . -type f | sort | tr '\n' ' ')" \
+  "./README.md ./loam-example.toml ./purchase-history/loam.toml ./purchase-history/src/history.c ./purchase-history/wit/purchase-history.wit ./shopping-cart/loam.toml ./shopping-cart/src/cart.c ./shopping-cart/wit/shopping-cart.wit "
+LOAM_EXAMPLES="$WORK/examples" "$LOAM" new --example shopping-cart-rpc "$WORK/copy2" 2>"$WORK/err"
+eq "the directory's name is not the example's" $? 1
+contains "unknown example" "$(cat "$WORK/err")" "no example 'shopping-cart-rpc'"
 build_workspace || status=1
 finish || status=1
 if [ $status = 0 ]; then
