@@ -271,6 +271,31 @@ static inline void bench_server_add_template(const char *base, const char *name,
   }
 }
 
+/* CPU seconds (user + system) used so far by this process, all threads. */
+static inline double bench_self_cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) used so far by the server, from
+ * /proc/PID/stat (fields 14 and 15, in clock ticks); 0 if unreadable. */
+static inline double bench_server_cpu(void) {
+  if (bench_server_pid <= 0) return 0;
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)bench_server_pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+  unsigned long long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    return 0;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Stops the server gracefully (SIGTERM: drains and commits) and removes its
  * data; also done at exit if not called. */
 static inline void bench_server_stop(void) { bench_cleanup(); }

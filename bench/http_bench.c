@@ -133,9 +133,13 @@ static void *client_main(void *arg) {
 }
 
 /* One way of invoking, accumulated over its interleaved slices. */
-typedef struct series { double *lat; long n, cap; double secs; } series;
+typedef struct series {
+  double *lat;
+  long n, cap;
+  double secs, cpu_self, cpu_server; /* wall and CPU seconds in the windows */
+} series;
 
-typedef struct result { double p50, p99, rate; long calls; } result;
+typedef struct result { double p50, p99, rate, cpu_self, cpu_server; long calls; } result;
 
 /* nclients threads for `secs` seconds against ex (base NULL) or the server
  * (GET /healthz instead of invoking if healthz); latencies and time are
@@ -155,6 +159,7 @@ static void run(loam_executor *ex, const char *base, int healthz, int nclients, 
   }
   /* The window starts once every client has warmed its workers. */
   pthread_barrier_wait(&warm);
+  double cpu0 = bench_self_cpu(), srv0 = bench_server_cpu();
   double t0 = bench_now();
   for (int i = 0; i < nclients; i++) c[i].until = t0 + secs;
   pthread_barrier_wait(&go);
@@ -164,6 +169,8 @@ static void run(loam_executor *ex, const char *base, int healthz, int nclients, 
     failed |= c[i].failed;
   }
   into->secs += bench_now() - t0;
+  into->cpu_self += bench_self_cpu() - cpu0;
+  into->cpu_server += bench_server_cpu() - srv0;
   for (int i = 0; i < nclients; i++) {
     if (into->n + c[i].n > into->cap) {
       into->cap = (into->n + c[i].n) * 2;
@@ -181,16 +188,18 @@ static void run(loam_executor *ex, const char *base, int healthz, int nclients, 
 }
 
 static result summary(series *s) {
+  double per = s->n ? 1.0 / (double)s->n : 0;
   result r = {bench_percentile(s->lat, s->n, 50), bench_percentile(s->lat, s->n, 99),
-              s->secs > 0 ? (double)s->n / s->secs : 0, s->n};
+              s->secs > 0 ? (double)s->n / s->secs : 0, s->cpu_self * per,
+              s->cpu_server * per, s->n};
   free(s->lat);
   *s = (series){0};
   return r;
 }
 
 static void print_row(int n, const char *path, result r, const char *note) {
-  printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld%s\n", n, path, r.rate, r.p50 * 1e6, r.p99 * 1e6,
-         r.calls, note);
+  printf("%-8d %-10s %10.0f %10.1f %10.1f %9ld %8.0f %8.0f%s\n", n, path, r.rate, r.p50 * 1e6,
+         r.p99 * 1e6, r.calls, r.cpu_self * 1e6, r.cpu_server * 1e6, note);
 }
 
 int main(int argc, char **argv) {
@@ -224,8 +233,10 @@ int main(int argc, char **argv) {
   printf("%d workers of the counter guest (inc-by 1), invoke-and-await, fsync on, %.1f s per "
          "way in %d interleaved slices,\nin-process (executor C API) vs HTTP (loam server, "
          "libcurl keep-alive):\n", WORKERS, secs, SLICES);
-  printf("%-8s %-10s %10s %10s %10s %9s\n", "clients", "path", "calls/s", "p50 us", "p99 us",
-         "calls");
+  printf("(cpu us/call: CPU time per call of this process, i.e. the in-process executor or\n"
+         "the HTTP clients, and of the server process)\n");
+  printf("%-8s %-10s %10s %10s %10s %9s %8s %8s\n", "clients", "path", "calls/s", "p50 us",
+         "p99 us", "calls", "cpu self", "cpu srv");
   for (int i = 0; i < nclients; i++) {
     int n = clients[i] < 1 ? 1 : clients[i] > WORKERS ? WORKERS : clients[i];
     /* In-process and HTTP alternate in SLICES short slices each, so both
@@ -242,8 +253,10 @@ int main(int argc, char **argv) {
     print_row(n, "http", b, "");
     print_row(n, "healthz", z, "   (GET /healthz: HTTP alone, no invocation)");
     printf("%-8d %-10s  throughput in-process/http %.2fx, p50 http/in-process %.2fx (+%.0f us), "
-           "p99 %.2fx\n", n, "ratio", a.rate / b.rate, b.p50 / a.p50, (b.p50 - a.p50) * 1e6,
-           b.p99 / a.p99);
+           "p99 %.2fx,\n%-8s %-10s  CPU per call http (server + clients)/in-process %.2fx "
+           "(+%.0f us)\n", n, "ratio", a.rate / b.rate, b.p50 / a.p50, (b.p50 - a.p50) * 1e6,
+           b.p99 / a.p99, "", "", (b.cpu_self + b.cpu_server) / a.cpu_self,
+           (b.cpu_self + b.cpu_server - a.cpu_self) * 1e6);
     fflush(stdout);
   }
   loam_executor_close(ex);
