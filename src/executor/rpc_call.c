@@ -92,6 +92,12 @@ static loam_value *from_error(const loam_type *ot, const loam_error *err, const 
     return rpc_error_value(ot, RPC_PROTOCOL_ERROR, "%s", err->message);
   if (err->code == LOAM_ERR_NOT_FOUND)
     return rpc_error_value(ot, RPC_NOT_FOUND, "%s", err->message);
+  if (err->code == LOAM_TRAP_INTERRUPTED)
+    return rpc_error_value(ot, RPC_REMOTE_INTERNAL_ERROR, "worker %s was interrupted: %s",
+                           target, err->message);
+  if (LOAM_IS_TRAP(err->code))
+    return rpc_error_value(ot, RPC_REMOTE_INTERNAL_ERROR, "worker %s trapped: %s", target,
+                           err->message);
   return rpc_error_value(ot, RPC_REMOTE_INTERNAL_ERROR, "%s: %s", target, err->message);
 }
 

@@ -338,7 +338,8 @@ static void test_errors(void **state) {
    * does not trap */
   loam_error err;
   assert_true(loam_worker_create(f->ex, "callee", "bomb", 0, NULL, 0, NULL, &err));
-  EXPECT_ERR(3, "callee/bomb", "worker://callee/bomb", CALLEE_API ".{boom}", 1, &s);
+  EXPECT_ERR(3, "worker callee/bomb trapped: unreachable", "worker://callee/bomb",
+             CALLEE_API ".{boom}", 1, &s);
   EXPECT_ERR(3, "Failed", "worker://callee/bomb", inc_fn, 1, &one);
   loam_worker_info wi;
   assert_true(loam_worker_get(f->ex, "proxy", "err", &wi, &err));
