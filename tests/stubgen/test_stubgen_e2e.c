@@ -106,6 +106,14 @@ static int setup(void **state) {
   const char *L = LOAM_BIN;
   sh("'%s' stubgen generate --source-wit-root '%s/tests/stubgen/kitchen/wit' "
      "--dest-crate-root '%s/stub'", L, root, tmp);
+  /* the stub gets at most 4 MiB of memory: a leak in its per-call work
+   * then traps it within test_no_leaks' calls (see there) */
+  char toml[128];
+  snprintf(toml, sizeof toml, "%s/stub/loam.toml", tmp);
+  FILE *f = fopen(toml, "a");
+  assert_non_null(f);
+  fputs("cflags = [\"-Wl,--max-memory=4194304\"]\n", f);
+  fclose(f);
   sh("'%s' build -C '%s/stub'", L, tmp);
   sh("'%s' build --wit '%s/tests/stubgen/kitchen/wit' --bindings '%s/target-bindings' "
      "-o '%s/target.wasm' '%s/tests/stubgen/echo/target.c'", L, root, tmp, tmp, root);
@@ -267,6 +275,28 @@ static void test_parallel(void **state) {
   assert_true(st.rpc_local > 0);
 }
 
+/* The stub frees every temporary: with its memory capped at 4 MiB (setup),
+ * 150 blocking and 150 async round trips of a ~40 KB list in one invocation
+ * would exhaust it (and trap) if any param, wit-value or result leaked (each
+ * call moves the list through the stub four times). */
+static void test_no_leaks(void **state) {
+  (void)state;
+  size_t n = 300, cap = n * 140 + 16;
+  char *list = malloc(cap), *p = list;
+  assert_non_null(list);
+  p += sprintf(p, "[");
+  for (size_t i = 0; i < n; i++)
+    p += sprintf(p, "%s\"%03zu-%0120d\"", i ? ", " : "", i, 0);
+  sprintf(p, "]");
+  const char *params[] = {"\"worker://kitchen/leak\"", list};
+  for (int i = 0; i < 30; i++) expect("c5", "rt-list", params, 2, list);
+  for (int i = 0; i < 10; i++) expect("c5", "rt-list-async", params, 2, list);
+  /* and within one invocation, where the stub instance surely lives on */
+  const char *many[] = {"\"worker://kitchen/leak\"", list, "150"};
+  expect("c5", "rt-list-many", many, 3, list);
+  free(list);
+}
+
 /* An rpc-error traps the caller with the stub's message. */
 static void test_rpc_error(void **state) {
   (void)state;
@@ -289,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_enums_options_results),
       cmocka_unit_test(test_fire_and_extra),
       cmocka_unit_test(test_parallel),
+      cmocka_unit_test(test_no_leaks),
       cmocka_unit_test(test_rpc_error),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -177,3 +177,21 @@ void exports_test_caller_run_rt_extra(caller_string_t *uri, uint8_t z, int32_t x
   S(method_extra_blocking_type)(S(borrow_extra)(e), &p, &q, ret);
   S(extra_drop_own)(e);
 }
+
+void exports_test_caller_run_rt_list_many(caller_string_t *uri, caller_list_string_t *l,
+                                          uint32_t times, caller_list_string_t *ret) {
+  api_t api = connect(uri);
+  caller_list_string_t r = {0};
+  for (uint32_t i = 0; i < times; i++) {
+    caller_list_string_free(&r);
+    S(method_api_blocking_echo_list)(B(api), l, &r);
+    caller_list_string_free(&r);
+    S(own_future_echo_list_result_t) f = S(method_api_echo_list)(B(api), l);
+    await(S(method_future_echo_list_result_subscribe)(S(borrow_future_echo_list_result)(f)));
+    if (!S(method_future_echo_list_result_get)(S(borrow_future_echo_list_result)(f), &r)) abort();
+    S(future_echo_list_result_drop_own)(f);
+  }
+  caller_list_string_free(l);
+  *ret = r;
+  S(api_drop_own)(api);
+}
