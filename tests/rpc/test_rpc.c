@@ -375,6 +375,46 @@ static void test_callee_retrying(void **state) {
   loam_value_free(p);
 }
 
+/* The caller traps after its call and is retried by its policy: the retry
+ * derives the same key, so the callee ran the call once. */
+static void test_caller_retrying(void **state) {
+  fixture *f = *state;
+  loam_error err;
+  assert_true(loam_worker_create(f->ex, "proxy", "flaky", 0, NULL, 0, NULL, &err));
+  loam_retry_options r = {.max_attempts = 6, .min_delay_ms = 100, .multiplier = 2,
+                          .max_delay_ms = 1000, .jitter = 0};
+  assert_true(loam_worker_set_retry(f->ex, "proxy", "flaky", &r, &err));
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t until = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + 250000000ull;
+  loam_value *one = rpc_u64(1);
+  loam_value *p[4] = {rpc_str("worker://callee/tr"), rpc_str(CALLEE_API ".{inc}"),
+                      rpc_wv_list(&f->T, 1, &one), rpc_u64(until)};
+  loam_invoke_result res = {0};
+  if (loam_invoke_and_await(f->ex, "proxy", "flaky", PROXY_API ".{call-flaky}", p, 4, NULL, &res,
+                            &err) != LOAM_OK)
+    fail_msg("call-flaky: %s", err.message);
+  assert_int_equal(rpc_ok_u64(res.values[0]), 1);
+  assert_int_equal(counter_of(f, "tr"), 1);
+  loam_invoke_result_free(&res);
+  /* the oplog shows the failed attempts, each with the same call key */
+  char *j = loam_worker_oplog_json(f->ex, "proxy", "flaky", 1, 0, &err);
+  const char *first = strstr(j, "\"key\":\"rpc-");
+  assert_non_null(first);
+  char key[48];
+  snprintf(key, sizeof key, "%.42s", first);
+  size_t calls = 0;
+  for (const char *q = j; (q = strstr(q, "\"kind\":\"rpc-call\"")); q++) calls++;
+  size_t same = 0;
+  for (const char *q = j; (q = strstr(q, key)); q++) same++;
+  assert_true(strstr(j, "\"kind\":\"error\"") != NULL || calls == 1);
+  assert_int_equal(same, 2 * calls); /* each rpc-call and rpc-result */
+  fprintf(stderr, "  the caller made the call in %zu attempts, the callee ran it once\n", calls);
+  free(j);
+  for (int i = 0; i < 4; i++) loam_value_free(p[i]);
+  loam_value_free(one);
+}
+
 /* The target by numeric template id. */
 static void test_numeric_template_id(void **state) {
   fixture *f = *state;
@@ -570,6 +610,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_async_parallel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_callee_retrying, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_caller_retrying, setup, teardown),
       cmocka_unit_test_setup_teardown(test_numeric_template_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
       cmocka_unit_test_setup_teardown(test_invoke_is_no_cycle, setup, teardown),

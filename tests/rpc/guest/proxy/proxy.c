@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static golem_rpc_types_own_wasm_rpc_t connect(proxy_string_t *uri) {
   golem_rpc_types_uri_t u = {.value = *uri};
@@ -27,6 +28,17 @@ bool exports_test_rpc_proxy_api_call(proxy_string_t *uri, proxy_string_t *functi
   proxy_string_free(uri);
   proxy_string_free(function);
   proxy_list_wit_value_free(params);
+  return ok;
+}
+
+bool exports_test_rpc_proxy_api_call_flaky(proxy_string_t *uri, proxy_string_t *function,
+                                           proxy_list_wit_value_t *params, uint64_t until_ns,
+                                           golem_rpc_types_wit_value_t *ret,
+                                           golem_rpc_types_rpc_error_t *err) {
+  bool ok = exports_test_rpc_proxy_api_call(uri, function, params, ret, err);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec < until_ns) abort();
   return ok;
 }
 
