@@ -194,13 +194,20 @@ static void *client_main(void *arg) {
 }
 
 /* One way of calling, accumulated over its interleaved slices. */
-typedef struct series { double *lat; long n, cap; double secs; } series;
+typedef struct series {
+  double *lat;
+  long n, cap;
+  double secs, cpu_self, cpu_server; /* wall and CPU seconds in the windows */
+} series;
 
-typedef struct result { double p50, p99, rate; long ops; } result;
+typedef struct result { double p50, p99, rate, cpu; long ops; } result;
 
 static result summary(series *s) {
+  /* CPU per operation: this process (the in-process executor, or the HTTP
+   * clients) plus the server */
   result r = {bench_percentile(s->lat, s->n, 50), bench_percentile(s->lat, s->n, 99),
-              s->secs > 0 ? (double)s->n / s->secs : 0, s->n};
+              s->secs > 0 ? (double)s->n / s->secs : 0,
+              s->n ? (s->cpu_self + s->cpu_server) / (double)s->n : 0, s->n};
   free(s->lat);
   *s = (series){0};
   return r;
@@ -222,6 +229,7 @@ static void run(mode m, loam_executor *ex, const char *base, int pairs, double s
     pthread_create(&th[i], NULL, client_main, &c[i]);
   }
   pthread_barrier_wait(&warm);
+  double cpu0 = bench_self_cpu(), srv0 = base ? bench_server_cpu() : 0;
   double t0 = bench_now();
   for (int i = 0; i < pairs; i++) c[i].until = t0 + secs;
   pthread_barrier_wait(&go);
@@ -238,6 +246,8 @@ static void run(mode m, loam_executor *ex, const char *base, int pairs, double s
     }
   }
   into->secs += bench_now() - t0;
+  into->cpu_self += bench_self_cpu() - cpu0;
+  if (base) into->cpu_server += bench_server_cpu() - srv0;
   for (int i = 0; i < pairs; i++) {
     if (into->n + c[i].n > into->cap) {
       into->cap = (into->n + c[i].n) * 2;
@@ -320,8 +330,9 @@ int main(int argc, char **argv) {
          "%.1f s per way in %d interleaved slices, one client thread per A/B pair;\n"
          "rpc = A calls B through golem:rpc, "
          "2 calls = the client calls B.inc-by, then A.note:\n", secs, SLICES);
-  printf("%-6s %-10s %-8s %10s %10s %10s %8s\n", "pairs", "path", "way", "ops/s", "p50 us",
-         "p99 us", "ops");
+  printf("(cpu us/op: CPU time per operation of this process and, over HTTP, the server)\n");
+  printf("%-6s %-10s %-8s %10s %10s %10s %8s %9s\n", "pairs", "path", "way", "ops/s", "p50 us",
+         "p99 us", "ops", "cpu us/op");
   /* What each pair's B has counted, per store (in process, server). */
   uint64_t expect_in[MAX_PAIRS] = {0}, expect_http[MAX_PAIRS] = {0};
   uint64_t rpc_ops[2] = {0, 0}; /* rpc operations in process, over HTTP */
@@ -341,8 +352,8 @@ int main(int argc, char **argv) {
     rpc_ops[1] += (uint64_t)acc[RPC_HTTP].n + (uint64_t)(WARMUPS * SLICES * p);
     for (int m = 0; m < NMODES; m++) {
       r[m] = summary(&acc[m]);
-      printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld\n", p, mode_path[m], mode_name[m],
-             r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops);
+      printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld %9.0f\n", p, mode_path[m], mode_name[m],
+             r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops, r[m].cpu * 1e6);
     }
     printf("%-6d %-10s in process 2 calls/rpc: throughput %.2fx, p50 %.2fx; over http: "
            "%.2fx, p50 %.2fx\n", p, "rpc gain", r[RPC_INPROC].rate / r[TWO_INPROC].rate,
@@ -384,8 +395,8 @@ int main(int argc, char **argv) {
     result r[2];
     for (int m = 0; m < 2; m++) {
       r[m] = summary(&acc[m]);
-      printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld\n", p, "no fsync", mode_name[m],
-             r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops);
+      printf("%-6d %-10s %-8s %10.0f %10.1f %10.1f %8ld %9.0f\n", p, "no fsync", mode_name[m],
+             r[m].rate, r[m].p50 * 1e6, r[m].p99 * 1e6, r[m].ops, r[m].cpu * 1e6);
     }
     printf("%-6d %-10s 2 calls/rpc: throughput %.2fx, p50 %.2fx\n", p, "rpc gain",
            r[RPC_INPROC].rate / r[TWO_INPROC].rate, r[TWO_INPROC].p50 / r[RPC_INPROC].p50);
