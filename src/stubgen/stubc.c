@@ -1,8 +1,9 @@
 /* stubgen/stubc.c — the stub's C source (src/stub.c): implements the stub
  * world's exported resources on golem:rpc. Per type the target's functions
  * use it emits `__sg_push_<T>` (a C value -> wit-nodes appended to a
- * builder) and `__sg_read_<T>` (wit-nodes -> a C value, malloc'ing strings
- * and lists the way the bindings' free functions release them). C names come
+ * builder) and `__sg_read_<T>` (wit-nodes -> a C value, malloc'ing lists
+ * and moving strings out of the nodes, the way the bindings' free
+ * functions release them). C names come
  * from the binding generator's own naming (bindgen/bg.h), so the source
  * matches what `loam bindgen` makes for the same world. */
 #include "bindgen/bg.h"
@@ -357,10 +358,11 @@ static void read_body(sc *c, bg_buf *b, const loam_type *t) {
     return;
   default:
     if (t->kind == LOAM_T_STRING) {
-      bg_printf(b, "  const %s *x = __sg_at(wv, n, %s, \"expected prim-string\");\n"
-                   "  out->len = x->val.prim_string.len;\n"
-                   "  out->ptr = __sg_alloc(out->len, 1);\n"
-                   "  if (out->len) memcpy(out->ptr, x->val.prim_string.ptr, out->len);\n",
+      /* moved, not copied: the node forgets it, so freeing wv leaves it be */
+      bg_printf(b, "  %s *x = __sg_at(wv, n, %s, \"expected prim-string\");\n"
+                   "  *out = x->val.prim_string;\n"
+                   "  x->val.prim_string.ptr = NULL;\n"
+                   "  x->val.prim_string.len = 0;\n",
                 c->node, tag(c, "prim-string"));
       return;
     }
@@ -383,7 +385,7 @@ static void need(sc *c, const loam_type *t) {
   const char *ct = bg_ctype(g, t);
   bg_printf(&c->protos,
             "static int32_t __sg_push_%s(__sg_builder *b, const %s *v);\n"
-            "static void __sg_read_%s(const %s *wv, int32_t n, %s *out);\n",
+            "static void __sg_read_%s(%s *wv, int32_t n, %s *out);\n",
             k, ct, k, c->wv, ct);
   bg_buf push = {0}, read = {0};
   push_body(c, &push, t);
@@ -393,7 +395,7 @@ static void need(sc *c, const loam_type *t) {
             "const %s *v) {\n%s}\n\n",
             ct, k, ct, push.s ? push.s : "");
   bg_printf(&c->defs,
-            "__attribute__((unused)) static void __sg_read_%s(const %s *wv, int32_t n, %s *out) "
+            "__attribute__((unused)) static void __sg_read_%s(%s *wv, int32_t n, %s *out) "
             "{\n%s}\n\n",
             k, c->wv, ct, read.s ? read.s : "");
   if (push.oom || read.oom) g->failed = true;
@@ -450,13 +452,15 @@ static void helpers(sc *c, bg_buf *b) {
             "    case %s: free(x->val.list_value.ptr); break;\n"
             "    case %s: free(x->val.flags_value.ptr); break;\n"
             "    default: break;\n    }\n  }\n  free(v->nodes.ptr);\n}\n\n"
-            "__attribute__((unused)) static const %s *__sg_at(const %s *wv, int32_t n, uint8_t tag,\n"
-            "                                                  const char *what) {\n"
+            "/* Node n of wv, checked to be of kind `tag`. Reading moves strings out of\n"
+            " * their nodes (wv is freed right after), hence not const. */\n"
+            "__attribute__((unused)) static %s *__sg_at(%s *wv, int32_t n, uint8_t tag,\n"
+            "                                            const char *what) {\n"
             "  if (n < 0 || (size_t)n >= wv->nodes.len) __sg_malformed(n, \"no such node\");\n"
-            "  const %s *x = &wv->nodes.ptr[n];\n"
+            "  %s *x = &wv->nodes.ptr[n];\n"
             "  if (x->tag != tag) __sg_malformed(n, what);\n  return x;\n}\n\n"
             "/* A call's result: a tuple-value of its results; the first one's node, or -1. */\n"
-            "__attribute__((unused)) static int32_t __sg_results(const %s *wv, size_t count) {\n"
+            "__attribute__((unused)) static int32_t __sg_results(%s *wv, size_t count) {\n"
             "  const %s *x = __sg_at(wv, 0, %s, \"expected tuple-value (the results)\");\n"
             "  if (x->val.tuple_value.len != count) __sg_malformed(0, \"wrong number of results\");\n"
             "  return count ? x->val.tuple_value.ptr[0] : -1;\n}\n\n",
