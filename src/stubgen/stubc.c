@@ -3,9 +3,9 @@
  * use it emits `__sg_push_<T>` (a C value -> wit-nodes appended to a
  * builder) and `__sg_read_<T>` (wit-nodes -> a C value, malloc'ing lists
  * and moving strings out of the nodes, the way the bindings' free
- * functions release them). C names come
- * from the binding generator's own naming (bindgen/bg.h), so the source
- * matches what `loam bindgen` makes for the same world. */
+ * functions release them). C names come from the binding generator's own
+ * naming (bindgen/bg.h), so the source matches what `loam bindgen` makes
+ * for the same world. */
 #include "bindgen/bg.h"
 #include "stubgen/sg.h"
 #include "wasm/module.h"   /* wasm_fail */
