@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "compose/compose.h"
+#include "compose/sections.h"
 #include "loam/executor.h"
 
 #include <stdio.h>
@@ -302,12 +303,58 @@ static void test_bad_stub_sections(void **state) {
   loam_executor_close(ex);
 }
 
+static bool count_bytes(void *user, const uint8_t *data, size_t len, loam_error *err) {
+  (void)data, (void)err;
+  *(size_t *)user += len;
+  return true;
+}
+
+/* The section walker on every prefix of a composed file and on a section
+ * size pointing past the end: a clean answer each time, never a read past
+ * the bytes (ASan builds check). */
+static void test_section_walker(void **state) {
+  char *dir = *state, out[600], *report = NULL;
+  snprintf(out, sizeof out, "%s/composed.wasm", dir);
+  const char *stub[] = {G("stub")};
+  loam_error err = {0};
+  assert_true(compose(G("caller"), stub, 1, out, &report, &err));
+  free(report);
+  size_t len, slen, n, bytes = 0;
+  uint8_t *b = slurp(out, &len), *sb = slurp(G("stub"), &slen);
+  assert_true(loam_custom_sections(b, len, LOAM_STUB_SECTION, count_bytes, &bytes, &n, &err));
+  assert_int_equal(n, 1);
+  assert_int_equal(bytes, slen); /* the section holds the stub's bytes */
+  size_t ok = 0, clen;
+  free(slurp(G("caller"), &clen));
+  for (size_t k = 0; k < len; k++) {
+    /* every prefix near the stub section's start and the end, a sample
+     * elsewhere (an exact copy each, so this stays quick under ASan) */
+    bool near = (k + 300 > clen && k < clen + 300) || k + 300 > len;
+    if (!near && k % 61) continue;
+    uint8_t *copy = malloc(k ? k : 1); /* exact size: ASan sees any overread */
+    memcpy(copy, b, k);
+    if (loam_custom_sections(copy, k, LOAM_STUB_SECTION, NULL, NULL, &n, &err)) ok++;
+    else assert_int_equal(err.code, LOAM_ERR_MALFORMED);
+    free(copy);
+  }
+  assert_true(ok > 0 && ok < 100); /* only prefixes ending between sections */
+  /* the stub section (right after the caller's bytes) claiming 2 MiB:
+   * its 3-byte size LEB128 set to 2^21 - 1 */
+  assert_int_equal(b[clen], 0);
+  assert_true(slen < (1u << 21) && (b[clen + 1] & 0x80) && (b[clen + 2] & 0x80));
+  b[clen + 1] = 0xff, b[clen + 2] = 0xff, b[clen + 3] = 0x7f;
+  assert_false(loam_custom_sections(b, len, LOAM_STUB_SECTION, NULL, NULL, &n, &err));
+  assert_non_null(strstr(err.message, "runs past the end"));
+  free(b), free(sb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_compose_and_invoke, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_uncomposed_rejected, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_compose_errors, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_bad_stub_sections, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_section_walker, make_dir, remove_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
