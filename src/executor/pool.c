@@ -220,6 +220,13 @@ void ex_pool_stop(struct loam_executor *ex) {
   ex->closing = true;
   pthread_cond_broadcast(&ex->work_cv);
   pthread_cond_broadcast(&ex->reaper_cv);
+  /* A pool thread may be running a worker whose guest awaits another
+   * worker's invocation (golem:rpc) that will not finish (e.g. that worker
+   * is interrupted): wake such waiters, they see `closing`, so the join
+   * below cannot wait for them forever. */
+  for (size_t b = 0; ex->buckets && b < ex->nbuckets; b++)
+    for (ex_worker *w = ex->buckets[b]; w; w = w->hnext)
+      for (ex_invocation *i = w->inflight; i; i = i->inext) pthread_cond_broadcast(&i->cv);
   pthread_mutex_unlock(&ex->mu);
   for (uint32_t i = 0; i < ex->nthreads; i++) pthread_join(ex->threads[i], NULL);
   if (ex->has_reaper) pthread_join(ex->reaper, NULL);

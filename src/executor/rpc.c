@@ -470,7 +470,13 @@ static loam_status sync_call(loam_caller *c, uint64_t *slots, ex_runtime *rt, in
     }
     if (record_call) rpc_record_call(rt, &call);
     loam_fault_point("rpc-before-send");
-    outcome = rpc_perform(&call);
+    bool closing = false;
+    outcome = rpc_perform(&call, &closing);
+    if (closing) {
+      rpc_call_clear(&call);
+      free_params(p, 3);
+      return rpc_closing_trap(c, key);
+    }
     loam_fault_point("rpc-after-send");
     if (outcome) rpc_record_result(rt, key, call.uri, call.function, outcome);
     loam_fault_point("rpc-after-result");

@@ -101,7 +101,14 @@ static loam_value *from_error(const loam_type *ot, const loam_error *err, const 
   return rpc_error_value(ot, RPC_REMOTE_INTERNAL_ERROR, "%s: %s", target, err->message);
 }
 
-loam_value *rpc_perform(const rpc_call *c) {
+loam_status rpc_closing_trap(loam_caller *cl, const char *key) {
+  return loam_caller_trap(cl, LOAM_TRAP_INTERRUPTED, 0,
+                          "the executor is closing: call %s is made again after it reopens",
+                          key);
+}
+
+loam_value *rpc_perform(const rpc_call *c, bool *closing) {
+  *closing = false;
   loam_error err = {0};
   const rpc_types *T = rpc_types_get(&err);
   if (!T) return NULL;
@@ -157,7 +164,9 @@ loam_value *rpc_perform(const rpc_call *c) {
   for (size_t k = 0; k < n; k++) loam_value_free(params[k]);
   pthread_mutex_lock(&c->ex->mu);
   c->ex->stats.rpc_local++;
+  *closing = st != LOAM_OK && c->ex->closing;
   pthread_mutex_unlock(&c->ex->mu);
+  if (*closing) return NULL;
   if (st != LOAM_OK) return from_error(ot, &err, target);
   if (c->mode == RPC_INVOKE) return loam_value_case(ot, 0, NULL);
   loam_value *wv = loam_witvalue_from_values(out.values, fn->sig.results, out.nvalues,

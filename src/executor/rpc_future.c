@@ -26,6 +26,7 @@ struct rpc_future {
   bool has_thread;
   uint32_t users;          /* the future object and its pollables */
   bool done;               /* [st->mu] outcome is set (or recorded ahead) */
+  bool closing;            /* [st->mu] the executor closed before an answer */
   loam_value *outcome;     /* [st->mu] result<wit-value, rpc-error> */
 };
 
@@ -48,7 +49,15 @@ static loam_status diverged(loam_caller *cl, const char *what, const loam_oplog_
 
 static void *future_main(void *arg) {
   rpc_future *f = arg;
-  loam_value *outcome = rpc_perform(&f->call);
+  bool closing = false;
+  loam_value *outcome = rpc_perform(&f->call, &closing);
+  if (closing) {
+    pthread_mutex_lock(&f->st->mu);
+    f->closing = true;
+    pthread_cond_broadcast(&f->st->cv);
+    pthread_mutex_unlock(&f->st->mu);
+    return NULL;
+  }
   if (!outcome) {
     const rpc_types *T = rpc_types_get(NULL);
     outcome = rpc_error_value(T->await_result, RPC_REMOTE_INTERNAL_ERROR, "out of memory");
@@ -199,7 +208,9 @@ loam_status rpc_future_get(ex_runtime *rt, loam_caller *cl, rpc_obj *o, loam_val
   } else {
     pthread_mutex_lock(&rt->rpc->mu);
     if (f->done && f->outcome) outcome = loam_value_clone(f->outcome);
+    bool closing = f->closing;
     pthread_mutex_unlock(&rt->rpc->mu);
+    if (closing) return rpc_closing_trap(cl, f->call.key);
     if (!outcome) {
       rpc_record_host(rt, RPC_HOST_GET, GET_NAME, (const uint8_t *)f->call.key,
                       strlen(f->call.key));
@@ -215,7 +226,7 @@ loam_status rpc_future_get(ex_runtime *rt, loam_caller *cl, rpc_obj *o, loam_val
 
 /* Ready now: done, or nothing will ever finish it (a replayed future whose
  * completed invocation never got the result: saying ready beats hanging). */
-static bool is_ready(const rpc_future *f) { return f->done || !f->has_thread; }
+static bool is_ready(const rpc_future *f) { return f->done || f->closing || !f->has_thread; }
 
 loam_status rpc_pollable_ready(ex_runtime *rt, loam_caller *cl, rpc_obj *o, bool *out) {
   loam_oplog_entry *e = rpc_next_recorded(rt);
@@ -243,8 +254,9 @@ loam_status rpc_pollable_block(ex_runtime *rt, loam_caller *cl, rpc_obj *o) {
   rpc_future *f = o->fut;
   pthread_mutex_lock(&rt->rpc->mu);
   while (!is_ready(f)) pthread_cond_wait(&rt->rpc->cv, &rt->rpc->mu);
+  bool closing = f->closing;
   pthread_mutex_unlock(&rt->rpc->mu);
-  return LOAM_OK;
+  return closing ? rpc_closing_trap(cl, f->call.key) : LOAM_OK;
 }
 
 static uint32_t get_u32(const uint8_t *p) {

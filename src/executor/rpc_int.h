@@ -60,8 +60,13 @@ void rpc_call_clear(rpc_call *c);
 
 /* rpc_call.c: makes the call live and returns its outcome as a value of
  * await_result (RPC_AWAIT, RPC_ASYNC) or invoke_result (RPC_INVOKE): errors
- * are rpc-error values, never traps. NULL only when out of memory. */
-loam_value *rpc_perform(const rpc_call *c);
+ * are rpc-error values, never traps. NULL when out of memory, or with
+ * *closing set when the executor closed before the callee answered: that is
+ * no outcome to record (the call is made again after a reopen). */
+loam_value *rpc_perform(const rpc_call *c, bool *closing);
+/* The trap that abandons the caller's invocation while the executor closes
+ * (run.c leaves such an invocation owed, for recovery to continue). */
+loam_status rpc_closing_trap(loam_caller *cl, const char *key);
 /* An outcome value err(case(msg)) of result type `rt`. */
 loam_value *rpc_error_value(const loam_type *result_type, int which, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -244,6 +244,24 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     loam_status st = ex_call(ex, rt, inv->fn, inv->params, results, true, &err);
     if (st != LOAM_OK) ex_write_start(rt); /* ERROR/INTERRUPTED/END follow a START */
     rt->current = NULL;
+    pthread_mutex_lock(&ex->mu);
+    bool closing = st != LOAM_OK && ex->closing;
+    pthread_mutex_unlock(&ex->mu);
+    if (closing) {
+      /* e.g. a worker-to-worker call the executor stopped waiting for: no
+       * ERROR, no END; the invocation stays owed and its oplog so far is
+       * continued by recovery after the next open, as after a crash */
+      rt->replaying = rt->recording = false;
+      rt->replay = NULL;
+      rt->nreplay = 0;
+      discard(ex, w);
+      pthread_mutex_lock(&ex->mu);
+      w->running_store = NULL;
+      inv->state = EX_INV_QUEUED;
+      pthread_cond_broadcast(&inv->cv);
+      pthread_mutex_unlock(&ex->mu);
+      return;
+    }
     rt->replaying = rt->recording = false;
     rt->replay = NULL;
     rt->nreplay = 0;
@@ -354,7 +372,7 @@ void ex_run_queue(struct loam_executor *ex, ex_worker *w) {
   fail_orphans(ex, w);
   for (int n = 0; n < 32; n++) {
     if (w->status == LOAM_WS_FAILED || w->status == LOAM_WS_EXITED) refuse_queue(ex, w);
-    if (w->deleted || !w->qhead || w->status == LOAM_WS_INTERRUPTED) break;
+    if (w->deleted || !w->qhead || w->status == LOAM_WS_INTERRUPTED || ex->closing) break;
     ex_invocation *inv = w->qhead;
     inv->state = EX_INV_RUNNING;
     if (w->status != LOAM_WS_RETRYING) w->status = LOAM_WS_RUNNING;

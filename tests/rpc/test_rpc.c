@@ -415,6 +415,48 @@ static void test_caller_retrying(void **state) {
   loam_value_free(one);
 }
 
+/* A caller waiting on an interrupted callee: the wait lasts until it is
+ * resumed, and closing the executor meanwhile does not hang. */
+static void test_close_while_waiting(void **state) {
+  fixture *f = *state;
+  loam_error err;
+  assert_true(loam_worker_create(f->ex, "callee", "held", 0, NULL, 0, NULL, &err));
+  assert_true(loam_worker_interrupt(f->ex, "callee", "held", &err));
+  loam_value *one = rpc_u64(1);
+  loam_value *p[3] = {rpc_str("worker://callee/held"), rpc_str(CALLEE_API ".{inc}"),
+                      rpc_wv_list(&f->T, 1, &one)};
+  /* enqueued: a pool thread runs the proxy, which waits on callee/held */
+  assert_int_equal(loam_invoke(f->ex, "proxy", "w", PROXY_API ".{call}", p, 3, "held-1", NULL,
+                               &err),
+                   LOAM_OK);
+  loam_worker_info wi;
+  for (double t0 = rpc_now(); rpc_now() - t0 < 10;) {
+    assert_true(loam_worker_get(f->ex, "callee", "held", &wi, &err));
+    if (wi.pending) break;
+    struct timespec ts = {0, 5 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  assert_int_equal(wi.pending, 1);
+  alarm(60); /* a hang fails the test */
+  loam_executor_close(f->ex);
+  alarm(0);
+  /* reopened: the proxy's invocation is still owed; resume the callee and
+   * it completes, the call made once */
+  open_ex(f);
+  loam_value_free(p[2]); /* typed by the closed executor's template */
+  p[2] = rpc_wv_list(&f->T, 1, &one);
+  assert_true(loam_worker_resume(f->ex, "callee", "held", &err));
+  loam_invoke_result r = {0};
+  if (loam_invoke_and_await(f->ex, "proxy", "w", PROXY_API ".{call}", p, 3, "held-1", &r,
+                            &err) != LOAM_OK)
+    fail_msg("after reopen: %s", err.message);
+  assert_int_equal(rpc_ok_u64(r.values[0]), 1);
+  loam_invoke_result_free(&r);
+  assert_int_equal(counter_of(f, "held"), 1);
+  for (int i = 0; i < 3; i++) loam_value_free(p[i]);
+  loam_value_free(one);
+}
+
 /* The target by numeric template id. */
 static void test_numeric_template_id(void **state) {
   fixture *f = *state;
@@ -611,6 +653,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_callee_retrying, setup, teardown),
       cmocka_unit_test_setup_teardown(test_caller_retrying, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_close_while_waiting, setup, teardown),
       cmocka_unit_test_setup_teardown(test_numeric_template_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
       cmocka_unit_test_setup_teardown(test_invoke_is_no_cycle, setup, teardown),
