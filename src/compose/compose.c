@@ -86,8 +86,8 @@ static bool load_stub(stub *s, loam_error *err) {
 /* Whether stub s implements the caller's import `name` of its interface:
  * a function of the interface (whose export the module has) or the drop of
  * one of its resources. On failure err names the import. */
-static bool stub_serves(const stub *s, const char *caller, const char *name,
-                        loam_error *err) {
+static bool stub_serves(const stub *s, const loam_wit *cwit, const char *caller,
+                        const char *name, loam_error *err) {
   static const char DROP[] = "[resource-drop]";
   const loam_wit_interface *i = s->info.iface;
   if (!strncmp(name, DROP, sizeof DROP - 1)) {
@@ -96,13 +96,24 @@ static bool stub_serves(const stub *s, const char *caller, const char *name,
                 "%s imports %s.%s, but stub %s defines no resource %s", caller, i->id, name,
                 s->path, name + sizeof DROP - 1);
   }
-  if (loam_stub_func(i, name)) {
-    char exp[512];
+  const loam_wit_func *sf = loam_stub_func(i, name);
+  if (sf) {
+    char exp[512], why[400];
     snprintf(exp, sizeof exp, "%s#%s", i->id, name);
-    if (loam_module_export_functype(s->info.module, exp, &(loam_functype){0})) return true;
-    return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
-                "%s imports %s.%s: stub %s declares it in its WIT but does not export %s",
-                caller, i->id, name, s->path, exp);
+    if (!loam_module_export_functype(s->info.module, exp, &(loam_functype){0}))
+      return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+                  "%s imports %s.%s: stub %s declares it in its WIT but does not export %s",
+                  caller, i->id, name, s->path, exp);
+    /* the caller was built against the stub's WIT as it is now */
+    const loam_wit_func *cf =
+        cwit ? loam_stub_func(loam_wit_find_interface(cwit, i->id), name) : NULL;
+    if (cf && !loam_stub_func_match(cf, sf, why, sizeof why))
+      return fail(err, LOAM_ERR_IMPORT_TYPE,
+                  "%s imports %s.%s with another signature than stub %s has (%s); build the "
+                  "caller again against the stub's WIT (loam stubgen add-stub-dependency "
+                  "--overwrite, then loam build)",
+                  caller, i->id, name, s->path, why);
+    return true;
   }
   char list[256] = "";
   size_t off = 0;
@@ -113,6 +124,22 @@ static bool stub_serves(const stub *s, const char *caller, const char *name,
               "%s imports %s.%s, which stub %s does not implement (its interface has: %s); "
               "regenerate the stub and add it to the caller again",
               caller, i->id, name, s->path, i->nfuncs ? list : "nothing");
+}
+
+/* The WIT the caller was built with (its "loam:wit"), or NULL when it has
+ * none that resolves: then its signatures are not compared with the
+ * stubs' here (the executor checks the core types at registration). */
+static loam_wit *caller_wit(const loam_module *m) {
+  size_t len;
+  const uint8_t *b = loam_module_custom_section(m, "loam:wit", &len);
+  char *text = b ? malloc(len + 1) : NULL;
+  if (!text) return NULL;
+  memcpy(text, b, len);
+  text[len] = '\0';
+  loam_error e;
+  loam_wit *w = loam_wit_load_text("caller.wit", text, len, &e);
+  free(text);
+  return w;
 }
 
 /* Writes bytes + one section per used stub to a temporary file next to out,
@@ -163,6 +190,7 @@ static bool write_out(const loam_compose_opts *o, const uint8_t *caller, size_t 
 bool loam_compose(const loam_compose_opts *o, loam_error *err) {
   size_t clen = 0, nsec = 0;
   loam_module *cm = NULL;
+  loam_wit *cwit = NULL;
   stub *st = calloc(o->nstubs ? o->nstubs : 1, sizeof *st);
   uint8_t *caller = st ? read_file(o->caller, &clen, err) : NULL;
   bool ok = false;
@@ -184,6 +212,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
          o->caller, nsec, LOAM_STUB_SECTION, nsec == 1 ? "" : "s");
     goto done;
   }
+  cwit = caller_wit(cm);
   for (size_t i = 0; i < o->nstubs; i++) {
     st[i].path = o->stubs[i];
     if (!load_stub(&st[i], err)) goto done;
@@ -205,7 +234,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
              o->caller, d.module, d.name);
         goto done;
       }
-      if (!stub_serves(s, o->caller, d.name, err)) goto done;
+      if (!stub_serves(s, cwit, o->caller, d.name, err)) goto done;
       s->used = true;
     } else if (loam_stub_like(d.module)) {
       fail(err, LOAM_ERR_UNKNOWN_IMPORT,
@@ -233,6 +262,7 @@ done:
     free(st[i].bytes);
   }
   free(st);
+  loam_wit_free(cwit);
   loam_module_free(cm);
   free(caller);
   return ok;

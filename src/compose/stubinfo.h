@@ -43,4 +43,12 @@ const loam_type *loam_stub_resource(const loam_wit_interface *i, const char *nam
  * or NULL. */
 const loam_wit_func *loam_stub_func(const loam_wit_interface *i, const char *core);
 
+/* Whether the caller's view of a stub function (from the WIT it was built
+ * against) is the stub's: the same parameters and results, type by type
+ * (kinds, field/case/label names, resources by name and owner). When not,
+ * `why` gets the first difference ("param `e`: record {...} here, record
+ * {...} in the stub"). */
+bool loam_stub_func_match(const loam_wit_func *caller, const loam_wit_func *stub, char *why,
+                          size_t cap);
+
 #endif

@@ -348,8 +348,14 @@ static bool make_caller_adapter(ex_runtime *rt, struct ex_stub_inst *si, adapter
                                   s->iface, name, r), false);
   }
   a->kind = AD_CALL;
-  const loam_wit_func *f = loam_stub_func(ci, name);
-  if (!f) f = loam_stub_func(si_wit, name);
+  const loam_wit_func *f = loam_stub_func(ci, name), *sf = loam_stub_func(si_wit, name);
+  char why[400];
+  if (f && sf && !loam_stub_func_match(f, sf, why, sizeof why))
+    return ex_fail(err, LOAM_ERR_IMPORT_TYPE,
+                   "import %s.%s: the caller was built against another version of the stub "
+                   "than the one composed in (%s)",
+                   s->iface, name, why), false;
+  if (!f) f = sf;
   if (!f)
     return ex_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
                    "unknown import: %s.%s (the stub does not implement it)", s->iface, name),

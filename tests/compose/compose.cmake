@@ -23,6 +23,21 @@ add_custom_command(OUTPUT ${LOAM_COMPOSE_DIR}/caller.wasm
           ${LOAM_COMPOSE_SRC}/caller/caller.c > /dev/null
   DEPENDS loam ${LOAM_COMPOSE_SRC}/caller/caller.c ${LOAM_COMPOSE_SRC}/caller/caller.wit
           ${LOAM_COMPOSE_SRC}/stub/stub.wit)
+# A caller built against an older version of the stub's WIT (entry.n was
+# s32): the same core types, another signature.
+file(READ ${LOAM_COMPOSE_SRC}/stub/stub.wit LOAM_COMPOSE_STUB_WIT)
+string(REPLACE "n: u32" "n: s32" LOAM_COMPOSE_STALE_WIT "${LOAM_COMPOSE_STUB_WIT}")
+file(WRITE ${LOAM_COMPOSE_DIR}/caller-stale-wit/deps/counter-stub/stub.wit
+     "${LOAM_COMPOSE_STALE_WIT}")
+configure_file(${LOAM_COMPOSE_SRC}/caller/caller.wit
+               ${LOAM_COMPOSE_DIR}/caller-stale-wit/caller.wit COPYONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${LOAM_COMPOSE_SRC}/stub/stub.wit)
+add_custom_command(OUTPUT ${LOAM_COMPOSE_DIR}/caller_stale.wasm
+  COMMAND $<TARGET_FILE:loam> build --wit ${LOAM_COMPOSE_DIR}/caller-stale-wit
+          --bindings ${LOAM_COMPOSE_DIR}/caller-stale-bindings
+          -o ${LOAM_COMPOSE_DIR}/caller_stale.wasm ${LOAM_COMPOSE_SRC}/caller/caller.c > /dev/null
+  DEPENDS loam ${LOAM_COMPOSE_SRC}/caller/caller.c ${LOAM_COMPOSE_SRC}/caller/caller.wit
+          ${LOAM_COMPOSE_SRC}/stub/stub.wit)
 foreach(v missing ghost)
   if(v STREQUAL "ghost")
     set(def -DGHOST)
@@ -37,7 +52,8 @@ foreach(v missing ghost)
 endforeach()
 add_custom_target(compose_guests DEPENDS
   ${LOAM_COMPOSE_DIR}/stub.wasm ${LOAM_COMPOSE_DIR}/other.wasm ${LOAM_COMPOSE_DIR}/caller.wasm
-  ${LOAM_COMPOSE_DIR}/bad_missing.wasm ${LOAM_COMPOSE_DIR}/bad_ghost.wasm)
+  ${LOAM_COMPOSE_DIR}/bad_missing.wasm ${LOAM_COMPOSE_DIR}/bad_ghost.wasm
+  ${LOAM_COMPOSE_DIR}/caller_stale.wasm)
 if(TARGET test_compose)
   add_dependencies(test_compose compose_guests)
   target_compile_definitions(test_compose PRIVATE LOAM_COMPOSE_DIR="${LOAM_COMPOSE_DIR}")

@@ -88,6 +88,22 @@ static void append_section(uint8_t *b, size_t *len, const char *name, const void
   *len += plen;
 }
 
+/* Appends a "loam:stub" section holding stub[0..slen) (any size) to
+ * b[0..*len), which has room for it. */
+static void append_stub(uint8_t *b, size_t *len, const uint8_t *stub, size_t slen) {
+  size_t nl = strlen(LOAM_STUB_SECTION), size = 1 + nl + slen, at = *len;
+  b[at++] = 0;
+  do {
+    uint8_t x = size & 0x7f;
+    size >>= 7;
+    b[at++] = x | (size ? 0x80 : 0);
+  } while (size);
+  b[at++] = (uint8_t)nl;
+  memcpy(b + at, LOAM_STUB_SECTION, nl);
+  memcpy(b + at + nl, stub, slen);
+  *len = at + nl + slen;
+}
+
 static loam_executor *open_exec(const char *dir) {
   loam_executor_options o;
   loam_executor_options_default(&o);
@@ -251,6 +267,12 @@ static void test_compose_errors(void **state) {
   assert_false(compose(out, stub, 1, out2, &report, &err));
   assert_non_null(strstr(err.message, "already composed"));
   free(report);
+  /* a caller built against another version of the stub's WIT */
+  assert_false(compose(G("caller_stale"), stub, 1, out2, &report, &err));
+  assert_int_equal(err.code, LOAM_ERR_IMPORT_TYPE);
+  assert_non_null(strstr(err.message, "[method]counter.add with another signature"));
+  assert_non_null(strstr(err.message, "param 2 (`e`): type entry differs"));
+  free(report);
   /* a stub that is not a stub (no WIT) */
   const char *nowit[] = {G("bad_ghost")};
   assert_false(compose(G("caller"), nowit, 1, out2, &report, &err));
@@ -284,21 +306,23 @@ static void test_bad_stub_sections(void **state) {
   uint8_t *s = slurp(G("stub"), &slen), *m = slurp(G("bad_missing"), &len);
   uint8_t *c = malloc(len + slen + 32);
   memcpy(c, m, len);
-  c[len] = 0;
-  size_t size = 1 + strlen(LOAM_STUB_SECTION) + slen, at = len + 1;
-  do {
-    uint8_t x = size & 0x7f;
-    size >>= 7;
-    c[at++] = x | (size ? 0x80 : 0);
-  } while (size);
-  c[at++] = (uint8_t)strlen(LOAM_STUB_SECTION);
-  memcpy(c + at, LOAM_STUB_SECTION, strlen(LOAM_STUB_SECTION));
-  at += strlen(LOAM_STUB_SECTION);
-  memcpy(c + at, s, slen);
-  at += slen;
+  size_t at = len;
+  append_stub(c, &at, s, slen);
   assert_null(loam_template_register(ex, "bad", c, at, NULL, "x", &err));
   assert_int_equal(err.code, LOAM_ERR_UNKNOWN_IMPORT);
   assert_non_null(strstr(err.message, "[method]counter.nope"));
+  free(c), free(s), free(m);
+  /* the same stale caller composed by hand: refused at registration */
+  size_t stlen;
+  m = slurp(G("caller_stale"), &len);
+  s = slurp(G("stub"), &slen);
+  c = malloc(len + slen + 32);
+  memcpy(c, m, len);
+  stlen = len;
+  append_stub(c, &stlen, s, slen);
+  assert_null(loam_template_register(ex, "stale", c, stlen, NULL, NULL, &err));
+  assert_int_equal(err.code, LOAM_ERR_IMPORT_TYPE);
+  assert_non_null(strstr(err.message, "another version of the stub"));
   free(c), free(s), free(m);
   loam_executor_close(ex);
 }
