@@ -437,13 +437,14 @@ static void test_close_while_waiting(void **state) {
     nanosleep(&ts, NULL);
   }
   assert_int_equal(wi.pending, 1);
+  loam_value_free(p[2]); /* typed by this executor's template: freed before it */
+  p[2] = NULL;
   alarm(60); /* a hang fails the test */
   loam_executor_close(f->ex);
   alarm(0);
   /* reopened: the proxy's invocation is still owed; resume the callee and
    * it completes, the call made once */
   open_ex(f);
-  loam_value_free(p[2]); /* typed by the closed executor's template */
   p[2] = rpc_wv_list(&f->T, 1, &one);
   assert_true(loam_worker_resume(f->ex, "callee", "held", &err));
   loam_invoke_result r = {0};
