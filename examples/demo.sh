@@ -7,8 +7,9 @@
 # a user's cart, checks out (the cart calls the user's purchase-history
 # worker over RPC), shows the order in the history, kills the server with
 # SIGKILL, restarts it and shows that the cart and the history survived.
-# Every command is printed before it runs. Everything it starts or writes
-# is removed on exit, whatever happens.
+# Every command is printed before it runs, and the demo stops (exit 1) if
+# a result is not the expected one. Everything it starts or writes is
+# removed on exit, whatever happens.
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,6 +23,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # Bold headlines and dim prompts on a terminal, plain text otherwise.
 if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' plain=$'\033[0m'; else bold='' dim='' plain=''; fi
@@ -48,6 +50,18 @@ echo_cmd() {
 show() {
   echo_cmd "$@"
   "$@"
+}
+# expect WANT CMD...: show, and the demo stops unless the output is WANT.
+expect() {
+  local want="$1" got
+  shift
+  echo_cmd "$@"
+  got="$("$@")"
+  printf '%s\n' "$got"
+  if [ "$got" != "$want" ]; then
+    printf 'demo: expected\n  %s\n' "$want" >&2
+    exit 1
+  fi
 }
 
 [ -x "$loam" ] || { echo "demo: $loam is missing; run 'make build' first" >&2; exit 1; }
@@ -121,14 +135,20 @@ show loam worker invoke-and-await shopping-cart/alice-cart add-item \
   '{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}'
 show loam worker invoke-and-await shopping-cart/alice-cart add-item \
   '{product-id: "p2", name: "Teapot", price: 24.0, quantity: 1}'
-show loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
+expect '[{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}, {product-id: "p2", name: "Teapot", price: 24, quantity: 1}]' \
+  loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
 
 step "Check out: the cart calls add-order on worker://$history_id/alice, which loam creates on first use"
-show loam worker invoke-and-await shopping-cart/alice-cart checkout
-show loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
+expect 'success({order-id: "order-1"})' loam worker invoke-and-await shopping-cart/alice-cart checkout
+expect '[]' loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
 note "The cart is empty again; the order went to alice's purchase history:"
 show loam worker list purchase-history
-show loam worker invoke-and-await purchase-history/alice get-orders
+history="$(loam worker invoke-and-await purchase-history/alice get-orders)"
+case "$history" in
+'[{order-id: "order-1", items: [{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}, {product-id: "p2", name: "Teapot", price: 24, quantity: 1}], total: 43, timestamp: '*) ;;
+*) echo "demo: alice's history is not the one order: $history" >&2; exit 1 ;;
+esac
+expect "$history" loam worker invoke-and-await purchase-history/alice get-orders
 if command -v curl >/dev/null; then
   note "Both workers run in this server, so the call took the in-process fast path:"
   curl -s "$LOAM_URL/metrics" | grep '^loam_rpc_calls_total' | sed 's/^/   /' || true
@@ -145,12 +165,18 @@ step "Restart it on the same data directory"
 start_server
 
 step "The cart and the history are intact"
-show loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
-show loam worker invoke-and-await purchase-history/alice get-orders
+expect '[{product-id: "p3", name: "Spoon", price: 2.25, quantity: 4}]' \
+  loam worker invoke-and-await shopping-cart/alice-cart get-cart-contents
+expect "$history" loam worker invoke-and-await purchase-history/alice get-orders
 
 step "Check out again: a second order, recorded once"
-show loam worker invoke-and-await shopping-cart/alice-cart checkout
-show loam worker invoke-and-await purchase-history/alice get-orders
+expect 'success({order-id: "order-2"})' loam worker invoke-and-await shopping-cart/alice-cart checkout
+history2="$(loam worker invoke-and-await purchase-history/alice get-orders)"
+case "$history2" in
+"${history%]}, {order-id: \"order-2\", items: [{product-id: \"p3\""*) ;;
+*) echo "demo: alice's history is not the two orders: $history2" >&2; exit 1 ;;
+esac
+expect "$history2" loam worker invoke-and-await purchase-history/alice get-orders
 
 step "Stop the server (SIGTERM commits and exits 0) and clean up"
 show kill -TERM "$server_pid"
