@@ -2,8 +2,9 @@
 # faults.sh — a checkout crashed at each step of its RPC, through the CLI:
 # the server runs with LOAM_FAULT=<point> and dies (exit 99) during the
 # checkout; after a restart the client retries with the same idempotency
-# key, as a client whose connection broke does. Whatever the point, the
-# user's history then holds the order exactly once, the cart is empty, and
+# key, as a client whose connection broke does; two rounds per point (the
+# cart's first and second order). Whatever the point, the user's history
+# then holds each order exactly once, the cart is empty, and
 # the cart and history stay consistent right after the restart (before the
 # retry: either both saw the checkout or neither did).
 # usage: LOAM=build/loam tests/rpc/faults.sh
@@ -21,49 +22,59 @@ for point in rpc-before-send rpc-after-send rpc-after-result mid-invocation afte
   start_server || break
   cli worker add "shopping-cart/$w" --env PURCHASE_HISTORY_TEMPLATE_ID="$PH_ID" >/dev/null
   inv "shopping-cart/$w" initialize-cart "\"$u\"" >/dev/null
-  inv "shopping-cart/$w" add-item '{product-id: "p1", name: "Mug", price: 9.5, quantity: 2}' >/dev/null
-  eq "$point: cart filled" "$(inv "shopping-cart/$w" get-cart-contents | grep -c p1)" 1
   stop_server TERM
+  ids=""
+  # Two rounds: the same crash point hit by the cart's first checkout and
+  # again by its second (a worker with an RPC already in its oplog).
+  for round in 1 2; do
+    start_server || break 2
+    inv "shopping-cart/$w" add-item "{product-id: \"p$round\", name: \"Mug\", price: 9.5, quantity: 2}" >/dev/null
+    eq "$point #$round: cart filled" "$(inv "shopping-cart/$w" get-cart-contents | grep -c "p$round")" 1
+    stop_server TERM
 
-  # The rpc-* points are passed once, inside the checkout. The executor's
-  # and the store's points are passed by whatever runs first after the start
-  # (the history's add-order finishing, the cart's recovery committing), so
-  # for them any crash inside the checkout is fine, and none at all too.
-  start_server LOAM_FAULT="$point" || break
-  inv "shopping-cart/$w" checkout --idempotency-key "checkout-$w" >"$WORK/first"
-  first_rc=$?
-  if [ $first_rc = 0 ]; then
-    case "$point" in
-    rpc-*) fail "$point: the server did not crash during the checkout: $(cat "$WORK/first")" ;;
+    # The rpc-* points are passed once, inside the checkout. The executor's
+    # and the store's points are passed by whatever runs first after the
+    # start (the history's add-order finishing, the cart's recovery
+    # committing), so for them any crash inside the checkout is fine, and
+    # none at all too.
+    start_server LOAM_FAULT="$point" || break 2
+    key="checkout-$w-$round"
+    inv "shopping-cart/$w" checkout --idempotency-key "$key" >"$WORK/first"
+    if [ $? = 0 ]; then
+      case "$point" in
+      rpc-*) fail "$point #$round: the server did not crash during the checkout: $(cat "$WORK/first")" ;;
+      esac
+      stop_server KILL
+    else
+      wait_server 20
+      rc=$?
+      eq "$point #$round: the server stopped at the fault point" $rc 99
+      echo "  $point #$round: the server stopped during the checkout (exit $rc)"
+    fi
+
+    start_server || break 2
+    # Right after the restart (the crashed checkout may be resuming in the
+    # background): once the cart is empty, the order is in the history. The
+    # cart is read first: its calls queue behind a resumed checkout, which
+    # has finished the remote add-order before it empties the cart.
+    items="$(inv "shopping-cart/$w" get-cart-contents)"
+    n="$(inv "purchase-history/$u" get-orders --json 2>/dev/null | jq length 2>/dev/null)"
+    n="${n:-0}"
+    case "$items:$n" in
+    *p$round*:$((round - 1)) | *p$round*:$round | "[]":$round) pass ;;
+    *) fail "$point #$round: after the restart the cart is $items and the history has $n orders" ;;
     esac
-    stop_server KILL
-  else
-    wait_server 20
-    rc=$?
-    eq "$point: the server stopped at the fault point" $rc 99
-    echo "  $point: the server stopped during the checkout (exit $rc)"
-  fi
-
-  start_server || break
-  # Right after the restart (the crashed checkout may be resuming in the
-  # background): once the cart is empty, the order is in the history. The
-  # cart is read first: its calls queue behind a resumed checkout, which has
-  # finished the remote add-order before it empties the cart.
-  items="$(inv "shopping-cart/$w" get-cart-contents)"
-  n="$(inv "purchase-history/$u" get-orders --json 2>/dev/null | jq length 2>/dev/null)"
-  case "$items:${n:-0}" in
-  *p1*:0 | *p1*:1 | "[]":1) pass ;;
-  *) fail "$point: after the restart the cart is $items and the history has ${n:-no} orders" ;;
-  esac
-  # The client retries with the same key.
-  out="$(inv "shopping-cart/$w" checkout --idempotency-key "checkout-$w")"
-  eq "$point: the retried checkout" "$out" 'success({order-id: "order-1"})'
-  eq "$point: the order is in the history once" \
-    "$(inv "purchase-history/$u" get-orders --json | jq -c '[.[]."order-id"]')" '["order-1"]'
-  eq "$point: the cart is empty" "$(inv "shopping-cart/$w" get-cart-contents)" "[]"
-  # And once more, for good measure: the stored result, nothing new.
-  eq "$point: a third try" "$(inv "shopping-cart/$w" checkout --idempotency-key "checkout-$w")" "$out"
-  eq "$point: still once" "$(inv "purchase-history/$u" get-orders --json | jq length)" 1
-  stop_server TERM
+    # The client retries with the same key.
+    out="$(inv "shopping-cart/$w" checkout --idempotency-key "$key")"
+    eq "$point #$round: the retried checkout" "$out" "success({order-id: \"order-$round\"})"
+    ids="${ids:+$ids,}\"order-$round\""
+    eq "$point #$round: each order in the history once" \
+      "$(inv "purchase-history/$u" get-orders --json | jq -c '[.[]."order-id"]')" "[$ids]"
+    eq "$point #$round: the cart is empty" "$(inv "shopping-cart/$w" get-cart-contents)" "[]"
+    # And once more, for good measure: the stored result, nothing new.
+    eq "$point #$round: a third try" "$(inv "shopping-cart/$w" checkout --idempotency-key "$key")" "$out"
+    eq "$point #$round: still once" "$(inv "purchase-history/$u" get-orders --json | jq length)" $round
+    stop_server TERM
+  done
 done
 finish
