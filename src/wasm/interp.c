@@ -17,6 +17,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -198,6 +199,15 @@ static pthread_mutex_t lower_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool lower_once(wasm_code *c, const loam_instance *inst,
                        const void *const *labels) {
   pthread_mutex_lock(&lower_lock);
+  /* A debugging aid: LOAM_DUMP_RCODE=1 prints each function's register
+   * code (op numbers, not handler addresses) as it is first called. */
+  static int dump = -1;
+  if (dump < 0) dump = getenv("LOAM_DUMP_RCODE") != NULL;
+  if (dump && !c->threaded && wasm_lower(c, inst, NULL)) {
+    fprintf(stderr, "func %u (%u params, %u locals):\n", c->func_index,
+            c->nparams, c->nlocals);
+    wasm_rcode_dump(c, stderr);
+  }
   bool ok = c->threaded || wasm_lower(c, inst, labels);
   if (ok && !c->threaded) __atomic_store_n(&c->threaded, true, __ATOMIC_RELEASE);
   pthread_mutex_unlock(&lower_lock);
@@ -264,6 +274,10 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
 #define X_(NAME) [WASM_R_M_##NAME] = &&m_##NAME,
       INT_BINARY(MAP2) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
       WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2)
+#undef X_
+#define X_(O, I) [WASM_R_KX_##O##_##I] = &&kx_##O##_##I, \
+                 [WASM_R_RX_##O##_##I] = &&rx_##O##_##I,
+      WASM_FUSE_PAIRS(X_)
 #undef X_
   };
 
@@ -404,6 +418,11 @@ r_MOV:
   fp[FA] = fp[FB];
   pc += 2;
   NEXT();
+r_MOV2:
+  fp[FA] = fp[FB];
+  fp[FC] = fp[FD];
+  pc += 3;
+  NEXT();
 r_CONST32:
   fp[FA] = FB;
   pc += 2;
@@ -422,6 +441,36 @@ r_GLOBAL_SET:
   NEXT();
 r_ADD_SHL:
   fp[FA] = (uint32_t)fp[FB] + ((uint32_t)fp[FC] << (FD & 31));
+  pc += 3;
+  NEXT();
+/* f64 multiply-accumulate into memory; two roundings, as the separate
+ * mul and add (x86-64's baseline has no FMA for gcc to contract into) */
+r_MMS_F64: {
+  uint64_t eb = (uint64_t)(uint32_t)fp[FB] + FC;
+  uint64_t ec = (uint64_t)(uint32_t)fp[FD] + pc[3].f[0];
+  if (UNLIKELY(eb + 8 > memsize || ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  double b, c;
+  memcpy(&b, membase + eb, 8);
+  memcpy(&c, membase + ec, 8);
+  double t = wn_f64(fp[FA]) * b;
+  c = t + c;
+  memcpy(membase + ec, &c, 8);
+  pc += 4;
+  NEXT();
+}
+r_RMS_F64: {
+  uint64_t ec = (uint64_t)(uint32_t)fp[FC] + FD;
+  if (UNLIKELY(ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  double c;
+  memcpy(&c, membase + ec, 8);
+  double t = wn_f64(fp[FA]) * wn_f64(fp[FB]);
+  c = t + c;
+  memcpy(membase + ec, &c, 8);
+  pc += 3;
+  NEXT();
+}
+r_RSUB_I32:
+  fp[FA] = (uint32_t)(FC - (uint32_t)fp[FB]);
   pc += 3;
   NEXT();
 r_SELECT:
@@ -703,6 +752,26 @@ op_REF_FUNC: {
               fp[FA] = r; pc += 2; NEXT(); }
   WN_I32_BINARY(I32_OP)
   WN_I64_BINARY(I64_OP)
+/* Two i32 ops in one (lower.h: KX_, RX_): c o (a i k) and c o (a i b). */
+#define I32F_ADD(a, b) ((a) + (b))
+#define I32F_SUB(a, b) ((a) - (b))
+#define I32F_AND(a, b) ((a) & (b))
+#define I32F_OR(a, b) ((a) | (b))
+#define I32F_XOR(a, b) ((a) ^ (b))
+#define I32F_SHL(a, b) ((a) << ((b) & 31))
+#define I32F_SHR_S(a, b) wn_shr_s32(a, b)
+#define I32F_SHR_U(a, b) ((a) >> ((b) & 31))
+#define I32F_ROTL(a, b) wn_rotl32(a, b)
+#define I32F_ROTR(a, b) wn_rotr32(a, b)
+#define I32F_RSUB(a, b) ((b) - (a))
+#define FUSED_OP(O, I) \
+  kx_##O##_##I: { uint32_t t = I32F_##I((uint32_t)fp[FC], FD); \
+                  fp[FA] = (uint32_t)I32F_##O((uint32_t)fp[FB], t); \
+                  pc += 3; NEXT(); } \
+  rx_##O##_##I: { uint32_t t = I32F_##I((uint32_t)fp[FC], (uint32_t)fp[FD]); \
+                  fp[FA] = (uint32_t)I32F_##O((uint32_t)fp[FB], t); \
+                  pc += 3; NEXT(); }
+  WASM_FUSE_PAIRS(FUSED_OP)
   WN_DIVISIONS(DIV_OP)
   WN_F32_ARITH(F32_OP)
   WN_F64_ARITH(F64_OP)

@@ -47,6 +47,10 @@ typedef struct lw {
   /* The last instruction, while its result slot may still be retargeted
    * or the instruction fused with a branch (last_dst == NONE otherwise). */
   uint32_t last_start, last_op, last_dst;
+  /* The same for the instruction before it (prev_dst == NONE when there is
+   * none to fuse with: a label, branch or store lies in between). */
+  uint32_t prev_start, prev_op, prev_dst;
+  uint32_t label_at;   /* where the last label was bound */
 } lw;
 
 /* ---- op tables ------------------------------------------------------------ */
@@ -108,6 +112,40 @@ static const uint16_t brif_of[WASM_NOPS] = {
     WN_I32_BINARY(MAP2)
 #undef X_
 };
+
+#define FUSE_NINNER 11  /* entries of WASM_FUSE_ROW: WASM_FUSE_INNER, RSUB */
+
+/* KX_/RX_ pairs: the index of an outer (stack op) and inner (K_ or R_ op)
+ * in WASM_FUSE_OUTER / WASM_FUSE_INNER order, or -1. */
+static int fuse_outer(uint32_t op) {
+  static const uint16_t outer[] = {
+#define X_(NAME) WASM_OP_I32_##NAME,
+      WASM_FUSE_OUTER(X_)
+#undef X_
+  };
+  for (int i = 0; i < (int)(sizeof outer / sizeof outer[0]); i++)
+    if (outer[i] == op) return i;
+  return -1;
+}
+static int fuse_inner(uint32_t rop, bool *is_r) {
+  static const uint16_t kin[] = {
+#define X_(NAME) WASM_R_K_I32_##NAME,
+      WASM_FUSE_INNER(X_)
+#undef X_
+  };
+  static const uint16_t rin[] = {
+#define X_(NAME) WASM_R_R_I32_##NAME,
+      WASM_FUSE_INNER(X_)
+#undef X_
+  };
+  for (int i = 0; i < (int)(sizeof kin / sizeof kin[0]); i++)
+    if (kin[i] == rop || rin[i] == rop) {
+      *is_r = rin[i] == rop;
+      return i;
+    }
+  *is_r = false;
+  return rop == WASM_R_RSUB_I32 ? FUSE_NINNER - 1 : -1;
+}
 
 /* I32 ops whose K form carries a 32-bit constant (the rest: 64-bit). */
 static bool k_is_32(uint32_t rop) {
@@ -180,8 +218,29 @@ static bool grow(void **p, uint32_t *cap, uint64_t need, size_t size) {
 
 /* Appends an instruction of `len` zeroed cells; returns its start (or the
  * scratch cell 0 of a placeholder when out of memory: the caller checks
- * L->oom at the end). */
+ * L->oom at the end). A MOV right after a MOV (no label between) turns
+ * the first into a MOV2 and returns a start whose fields 0 and 1 are the
+ * MOV2's fields 2 and 3, so callers fill and retarget it like a MOV. */
 static uint32_t emit(lw *L, uint32_t op, uint32_t len) {
+  if (op == WASM_R_MOV && L->last_op == WASM_R_MOV && L->n == L->last_start + 2 &&
+      L->label_at != L->n && L->n >= 2 && !L->oom) {
+    uint32_t m = L->last_start;
+    if (!grow((void **)&L->out, &L->cap, (uint64_t)L->n + 2, sizeof *L->out)) {
+      L->oom = true;
+      L->n = 0;
+      return 0;
+    }
+    L->out[m].u64 = WASM_R_MOV2;
+    memset(&L->out[m + 2], 0, sizeof *L->out);
+    L->n = m + 3;
+    /* a MOV2 is never taken back (unemit), fused or retargeted as a
+     * whole: only its second half, like the MOV it was emitted as */
+    L->prev_dst = NONE;
+    L->last_start = m + 1;
+    L->last_op = WASM_R_MOV2;
+    L->last_dst = NONE;
+    return m + 1;
+  }
   if (!grow((void **)&L->out, &L->cap, (uint64_t)L->n + len + 1, sizeof *L->out)) {
     L->oom = true;
     L->n = 0;
@@ -190,6 +249,9 @@ static uint32_t emit(lw *L, uint32_t op, uint32_t len) {
   memset(&L->out[at], 0, len * sizeof *L->out);
   L->out[at].u64 = op;
   L->n += len;
+  L->prev_start = L->last_start;
+  L->prev_op = L->last_op;
+  L->prev_dst = L->last_dst;
   L->last_start = at;
   L->last_op = op;
   L->last_dst = NONE;
@@ -202,7 +264,17 @@ static void set_dst(lw *L, uint32_t start, uint32_t d) {
   L->last_dst = d;
 }
 
-static void barrier(lw *L) { L->last_dst = NONE; }
+static void barrier(lw *L) { L->last_dst = L->prev_dst = NONE; }
+
+/* Takes back the instruction just emitted (to emit a fused one instead);
+ * the one before becomes the last again. */
+static void unemit(lw *L) {
+  L->n = L->last_start;
+  L->last_start = L->prev_start;
+  L->last_op = L->prev_op;
+  L->last_dst = L->prev_dst;
+  L->prev_dst = NONE;
+}
 
 static uint32_t S(const lw *L, uint32_t p) { return L->nbase + p; }
 
@@ -325,7 +397,7 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
     c.fused = L->last_op;
     c.a = FLD(L, u, 1);
     c.b = FLD(L, u, 2);
-    L->n = u;  /* the compare becomes part of the branch */
+    unemit(L);  /* the compare becomes part of the branch */
   } else {
     c.a = slot(L, p);
   }
@@ -382,7 +454,7 @@ static void br_table(lw *L, uint32_t pc) {
  * instruction's fields 1 and 2), result in pa's slot. */
 static void fuse_with_last(lw *L, uint32_t op, uint32_t p, uint32_t pa, uint32_t pb) {
   uint32_t ls = L->last_start, f1 = FLD(L, ls, 1), f2 = FLD(L, ls, 2);
-  L->n = ls;
+  unemit(L);
   uint32_t other = slot(L, p == pb ? pa : pb);
   L->h -= 2;
   uint32_t u = emit(L, op, 3);
@@ -414,6 +486,34 @@ static void binary(lw *L, uint32_t op) {
   }
   if (p != NONE) {  /* the operand loaded just before: a memory operand */
     fuse_with_last(L, mop, p, pa, pb);
+    return;
+  }
+  int oi = L->last_dst != NONE ? fuse_outer(op) : -1, ii;
+  bool is_r;
+  if (oi >= 0 && (ii = fuse_inner(L->last_op, &is_r)) >= 0) {
+    /* c o (a i b): the inner op computed one operand just before (the
+     * right one, or either when o commutes); the other operand must not
+     * be a constant, which would cost a CONST32 of its own */
+    if (eb.kind == E_STK && L->last_dst == S(L, pb) && ea.kind != E_K) p = pb;
+    else if (ea.kind == E_STK && L->last_dst == S(L, pa) && eb.kind != E_K &&
+             op != WASM_OP_I32_SUB)
+      p = pa;
+    if (p != NONE) {
+      uint32_t fop = WASM_R_KX_ADD_ADD + 2 * ((uint32_t)oi * FUSE_NINNER + (uint32_t)ii) +
+                     (is_r ? 1 : 0);
+      fuse_with_last(L, fop, p, pa, pb);
+      return;
+    }
+  }
+  if (op == WASM_OP_I32_SUB && ea.kind == E_K && eb.kind != E_K) {
+    /* k - b: no constant to materialise */
+    a = slot(L, pb);
+    L->h -= 2;
+    u = emit(L, WASM_R_RSUB_I32, 3);
+    FLD(L, u, 1) = a;
+    FLD(L, u, 2) = (uint32_t)ea.v;
+    set_dst(L, u, S(L, pa));
+    push(L, E_STK, 0);
     return;
   }
   if (kop && eb.kind == E_K && ea.kind != E_K) {
@@ -459,7 +559,7 @@ static void load(lw *L, uint32_t rop, uint64_t offset) {
     /* the address was computed just before: add and load in one */
     uint32_t ls = L->last_start, a = FLD(L, ls, 1), b = FLD(L, ls, 2);
     bool k = L->last_op == WASM_R_K_I32_ADD;
-    L->n = ls;
+    unemit(L);
     u = emit(L, la_op(rop, k), 3);
     FLD(L, u, 1) = a;
     FLD(L, u, 2) = b;
@@ -492,6 +592,31 @@ static void store(lw *L, uint32_t rop, uint64_t offset) {
       slot(L, L->h - 2) == FLD(L, ls, 2)) {
     /* x = a op mem[p]; mem[p] = x: one read-modify-write */
     uint32_t mop = L->last_op;
+    uint32_t t = FLD(L, ls, 1), ps = L->prev_start;
+    if (mop == WASM_R_M_F64_ADD && L->prev_dst == t && t == S(L, L->h - 1) &&
+        (L->prev_op == WASM_R_M_F64_MUL || L->prev_op == WASM_R_R_F64_MUL)) {
+      /* and a = b * c just before, into the same temporary: one
+       * multiply-accumulate into memory */
+      bool m = L->prev_op == WASM_R_M_F64_MUL;
+      uint32_t a = FLD(L, ps, 1), b = FLD(L, ps, 2), y = FLD(L, ps, 3);
+      uint32_t c = FLD(L, ls, 2), x = FLD(L, ls, 3);
+      unemit(L);
+      unemit(L);
+      uint32_t u = emit(L, m ? WASM_R_MMS_F64 : WASM_R_RMS_F64, m ? 4 : 3);
+      FLD(L, u, 0) = a;
+      FLD(L, u, 1) = b;
+      if (m) {
+        FLD(L, u, 2) = y;
+        FLD(L, u, 3) = c;
+        FLD(L, u, 4) = x;
+      } else {
+        FLD(L, u, 2) = c;
+        FLD(L, u, 3) = x;
+      }
+      L->h -= 2;
+      barrier(L);
+      return;
+    }
     L->out[ls].u64 = mop - WASM_R_M_I32_EQ + WASM_R_MS_I32_EQ;
     FLD(L, ls, 0) = FLD(L, ls, 1);
     FLD(L, ls, 1) = FLD(L, ls, 2);
@@ -594,10 +719,15 @@ static void call(lw *L, uint32_t func, const wasm_functype *t, uint32_t type,
 
 static void do_return(lw *L) {
   uint32_t nr = L->c->nresults, h = L->h;
-  uint32_t from = h >= nr ? h - nr : 0;
-  flush_range(L, from, h);
+  uint32_t from = h >= nr ? h - nr : 0, src;
+  if (nr == 1 && h >= 1 && L->st[h - 1].kind == E_REG) {
+    src = (uint32_t)L->st[h - 1].v;  /* a local's value: return it from there */
+  } else {
+    flush_range(L, from, h);
+    src = S(L, from);
+  }
   uint32_t u = emit(L, WASM_R_RETURN, 2);
-  FLD(L, u, 0) = S(L, from);
+  FLD(L, u, 0) = src;
   FLD(L, u, 1) = nr;
   L->live = false;
 }
@@ -717,6 +847,7 @@ static void label(lw *L, uint32_t pc) {
     for (uint32_t i = 0; i < L->th[pc]; i++) push(L, E_STK, 0);
   }
   if (L->live) L->map[pc] = L->n;
+  L->label_at = L->n;
   barrier(L);
 }
 
@@ -750,7 +881,8 @@ static void set_labels(lw *L) {
 bool wasm_lower(wasm_code *c, const loam_instance *inst,
                 const void *const *labels) {
   lw L = {.c = c, .inst = inst, .labels = labels, .live = true,
-          .nbase = c->nparams + c->nlocals, .last_dst = NONE};
+          .nbase = c->nparams + c->nlocals, .last_dst = NONE,
+          .prev_dst = NONE, .label_at = NONE};
   uint32_t n = c->ncells ? c->ncells : 1;
   L.is_target = calloc(n, 1);
   L.map = malloc(n * sizeof *L.map);
@@ -808,7 +940,8 @@ static const char *rop_name(uint32_t op) {
   if (op < WASM_R_LA_I32_LOAD) return "STOREK";
   if (op < WASM_R_M_I32_EQ) return (op - WASM_R_LA_I32_LOAD) % 2 ? "LOADK+" : "LOAD+";
   if (op < WASM_R_MS_I32_EQ) return "M";
-  return "MS";
+  if (op < WASM_R_KX_ADD_ADD) return "MS";
+  return (op - WASM_R_KX_ADD_ADD) % 2 ? "RX" : "KX";
 }
 
 void wasm_rcode_dump(const wasm_code *c, void *stream) {

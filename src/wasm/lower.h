@@ -44,6 +44,15 @@
  *      M_<op> d a b x (binary op whose right operand is the full-width
  *                    load of its type from address slot b + x)
  *      MS_<op> a b x (the same, stored back: mem[b + x] = a op mem[b + x])
+ *      KX_<o>_<i> d c a k / RX_<o>_<i> d c a b (two i32 ops in one:
+ *                    d = c o (a i k) or c o (a i b); the inner op's result
+ *                    was a stack temporary feeding only the outer op)
+ *      MOV2 d a d2 a2 (two MOVs in a row, in order)
+ *      RSUB_I32 d a k (d = k - a: i32.sub with a constant left operand,
+ *                    as in negation)
+ *      MMS_F64 a b y c x (mem[c + x] = a * mem[b + y] + mem[c + x]) |
+ *      RMS_F64 a b c x (mem[c + x] = a * b + mem[c + x]): the
+ *                    multiply-accumulate of f64 loops, rounded twice
  *
  * Loops. A loop header keeps its LOOP_CHECK (the interrupt/fuel/deadline
  * check), but backward branches land just after it and run the check
@@ -73,7 +82,22 @@
   X(MOV, 2) X(CONST32, 2) X(CONST64, 3) X(GLOBAL_GET, 2) X(GLOBAL_SET, 2) \
   X(SELECT, 3) X(BR, 2) X(BR_IF, 2) X(BR_UNLESS, 2) X(BR_TABLE, 2) \
   X(RETURN, 2) X(CALL, 2) X(CALL_INDIRECT, 3) X(LOOP_CHECK, 1) \
-  X(UNREACHABLE, 1) X(ADD_SHL, 3)
+  X(UNREACHABLE, 1) X(ADD_SHL, 3) X(MMS_F64, 4) X(RMS_F64, 3) \
+  X(RSUB_I32, 3) X(MOV2, 3)
+
+/* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
+ * ops (the ones whose operand order does not matter, and SUB) and the
+ * inner ops (those of hashing and bit-twiddling code), plus RSUB_I32 as
+ * the inner op RSUB (its KX form; RX_<o>_RSUB is never chosen). */
+#define WASM_FUSE_OUTER(X) X(ADD) X(SUB) X(AND) X(OR) X(XOR)
+#define WASM_FUSE_INNER(X) \
+  X(ADD) X(SUB) X(AND) X(OR) X(XOR) X(SHL) X(SHR_S) X(SHR_U) X(ROTL) X(ROTR)
+#define WASM_FUSE_ROW(X, O) \
+  X(O, ADD) X(O, SUB) X(O, AND) X(O, OR) X(O, XOR) X(O, SHL) X(O, SHR_S) \
+  X(O, SHR_U) X(O, ROTL) X(O, ROTR) X(O, RSUB)
+#define WASM_FUSE_PAIRS(X) \
+  WASM_FUSE_ROW(X, ADD) WASM_FUSE_ROW(X, SUB) WASM_FUSE_ROW(X, AND) \
+  WASM_FUSE_ROW(X, OR) WASM_FUSE_ROW(X, XOR)
 
 /* Binary numeric ops with a register form, in families. The X macros of
  * numeric.h take (NAME, EXPR) or (NAME, FN, T); these adapters drop the
@@ -127,6 +151,11 @@ typedef enum wasm_rop {
 #define X_(NAME) WASM_R_MS_##NAME,
   WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
   WN_F32_ARITH(WASM_R_NAME2) WN_F64_ARITH(WASM_R_NAME2)
+#undef X_
+  /* KX then RX for each pair, in WASM_FUSE_PAIRS order (lower.c computes
+   * these numbers from the pair's indices) */
+#define X_(O, I) WASM_R_KX_##O##_##I, WASM_R_RX_##O##_##I,
+  WASM_FUSE_PAIRS(X_)
 #undef X_
   WASM_R_END
 } wasm_rop;

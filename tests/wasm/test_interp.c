@@ -1418,6 +1418,98 @@ static void test_fused_address_forms(void **state) {
   }
 }
 
+/* Two i32 ops fused into one (lower.h KX_/RX_, RSUB_I32), every pair, in
+ * each operand position, agree with the two plain ops; so do the f64
+ * multiply-accumulates into memory (MMS_F64, RMS_F64), MOV2 and a return
+ * straight from a local. */
+static void test_fused_pairs(void **state) {
+  (void)state;
+  static const wasm_op outer[] = {O(I32_ADD), O(I32_SUB), O(I32_AND), O(I32_OR),
+                                  O(I32_XOR)};
+  static const wasm_op inner[] = {O(I32_ADD), O(I32_SUB), O(I32_AND), O(I32_OR),
+                                  O(I32_XOR), O(I32_SHL), O(I32_SHR_S),
+                                  O(I32_SHR_U), O(I32_ROTL), O(I32_ROTR)};
+  static const uint64_t vals[] = {0, 1, 7, 31, 33, 0x80000001u, 0xfffffff0u};
+  size_t nv = sizeof vals / sizeof vals[0];
+  uint64_t got;
+  for (size_t o = 0; o < 5; o++)
+    for (size_t i = 0; i < 10; i++)
+      for (size_t x = 0; x < nv; x++)
+        for (size_t y = 0; y < nv; y++) {
+          uint64_t a = vals[x] | GARBAGE, b = vals[y] | GARBAGE, c = 0x12345678;
+          uint64_t ab = bin_ok(inner[i], "ii:i", a, b), kb = I32(7 - vals[y]);
+          uint64_t right = bin_ok(outer[o], "ii:i", c, ab);
+          uint64_t left = bin_ok(outer[o], "ii:i", ab, c);
+          uint64_t neg = bin_ok(outer[o], "ii:i", c, kb);
+          /* c o (a i b) */
+          DEF(0, "rx", "iii:i", 0, O(LOCAL_GET), 2, O(LOCAL_GET), 0, O(LOCAL_GET), 1,
+              inner[i], outer[o], O(RETURN));
+          assert_int_equal(call(0, &got, 3, a, b, c), LOAM_OK);
+          assert_int_equal((uint32_t)got, (uint32_t)right);
+          /* (a i k) o c */
+          DEF(0, "kx", "iii:i", 0, O(LOCAL_GET), 0, O(I32_CONST), vals[y], inner[i],
+              O(LOCAL_GET), 2, outer[o], O(RETURN));
+          assert_int_equal(call(0, &got, 3, a, b, c), LOAM_OK);
+          assert_int_equal((uint32_t)got, (uint32_t)left);
+          /* c o (7 - b) */
+          DEF(0, "rsub", "iii:i", 0, O(LOCAL_GET), 2, O(I32_CONST), 7, O(LOCAL_GET), 1,
+              O(I32_SUB), outer[o], O(RETURN));
+          assert_int_equal(call(0, &got, 3, a, b, c), LOAM_OK);
+          assert_int_equal((uint32_t)got, (uint32_t)neg);
+        }
+  /* 0 - x on its own */
+  DEF(0, "neg", "i:i", 0, O(I32_CONST), 0, O(LOCAL_GET), 0, O(I32_SUB), O(RETURN));
+  assert_int_equal(call(0, &got, 1, GARBAGE | 5), LOAM_OK);
+  assert_int_equal((uint32_t)got, (uint32_t)-5);
+
+  /* mem[c + 8] += a * mem[b + 16] (MMS) and mem[c + 8] += a * d (RMS) */
+  uint8_t *m = W.mems[0]->data;
+  double three = 3.0, seven = 7.0, out;
+  for (int reg = 0; reg < 2; reg++) {
+    if (reg)
+      DEF(0, "rms", "FiiF:", 0, O(LOCAL_GET), 2, O(LOCAL_GET), 0, O(LOCAL_GET), 3,
+          O(F64_MUL), O(LOCAL_GET), 2, O(F64_LOAD), 8, O(F64_ADD), O(F64_STORE), 8,
+          O(RETURN));
+    else
+      DEF(0, "mms", "FiiF:", 0, O(LOCAL_GET), 2, O(LOCAL_GET), 0, O(LOCAL_GET), 1,
+          O(F64_LOAD), 16, O(F64_MUL), O(LOCAL_GET), 2, O(F64_LOAD), 8, O(F64_ADD),
+          O(F64_STORE), 8, O(RETURN));
+    memcpy(m + 100 + 16, &seven, 8);
+    memcpy(m + 200 + 8, &three, 8);
+    assert_int_equal(call(0, NULL, 4, f64b(2.0), GARBAGE | 100, GARBAGE | 200,
+                          f64b(7.0)), LOAM_OK);
+    memcpy(&out, m + 200 + 8, 8);
+    assert_true(out == 17.0);
+    /* the multiply rounds before the add, as two instructions do */
+    double x = 1.0 + 0x1p-30, minus1 = -1.0;  /* x * x = 1 + 2^-29 + 2^-60 */
+    memcpy(m + 100 + 16, &x, 8);
+    memcpy(m + 200 + 8, &minus1, 8);
+    assert_int_equal(call(0, NULL, 4, f64b(x), GARBAGE | 100, GARBAGE | 200,
+                          f64b(x)), LOAM_OK);
+    memcpy(&out, m + 200 + 8, 8);
+    assert_true(out == 0x1p-29);  /* a fused multiply-add gives 2^-29 + 2^-60 */
+    assert_int_equal(call(0, NULL, 4, f64b(1.0), 100, WASM_PAGE_SIZE - 15,
+                          f64b(1.0)), LOAM_TRAP_OOB_MEMORY);
+    if (!reg)
+      assert_int_equal(call(0, NULL, 4, f64b(1.0), WASM_PAGE_SIZE - 23, 200,
+                            f64b(1.0)), LOAM_TRAP_OOB_MEMORY);
+  }
+
+  /* MOV2: two arguments moved in a row; in order, even onto each other */
+  DEF(1, "sub", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_SUB), O(RETURN));
+  DEF(0, "swap", "ii:i", 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0, O(CALL), 1, O(RETURN));
+  assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
+  assert_int_equal((uint32_t)got, (uint32_t)-7);
+  DEF(0, "mov3", "iii:i", 0, O(LOCAL_GET), 2, O(LOCAL_GET), 1, O(LOCAL_GET), 0,
+      O(I32_SUB), O(I32_SUB), O(RETURN));
+  assert_int_equal(call(0, &got, 3, 1, 10, 100), LOAM_OK);
+  assert_int_equal((uint32_t)got, 91);
+  /* return local 1 directly */
+  DEF(0, "retlocal", "ii:i", 0, O(LOCAL_GET), 1, O(RETURN));
+  assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
+  assert_int_equal((uint32_t)got, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1431,7 +1523,7 @@ int main(void) {
     T(test_host_calls), T(test_cross_instance), T(test_fused_binops),
     T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
     T(test_fused_memory_ops), T(test_host_recursion_small_stack),
-    T(test_fused_address_forms), T(test_lowering),
+    T(test_fused_address_forms), T(test_lowering), T(test_fused_pairs),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
