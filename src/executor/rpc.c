@@ -452,7 +452,9 @@ static loam_status sync_call(loam_caller *c, uint64_t *slots, ex_runtime *rt, in
       live = false;
       if (!(outcome = rpc_recorded_outcome(e, otype, &err)))
         return free_params(p, 3), trap_err(c, &err);
-    } else if (rpc_strict(rt)) {
+    } else if (rpc_strict(rt) || e) {
+      /* nothing is recorded between a call and its result (the caller
+       * waits), so only a crash may have cut the result off */
       free_params(p, 3);
       return diverged(c, "no result for an outgoing call", e);
     } else {
