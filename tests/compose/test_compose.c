@@ -327,6 +327,43 @@ static void test_bad_stub_sections(void **state) {
   loam_executor_close(ex);
 }
 
+/* A stub call that runs past the invocation's deadline stops it with the
+ * deadline trap itself (not a host trap), so the executor treats it as it
+ * treats the caller's own loops. */
+static void test_stub_deadline(void **state) {
+  char *dir = *state, out[600], data[640], *report = NULL;
+  snprintf(out, sizeof out, "%s/composed.wasm", dir);
+  snprintf(data, sizeof data, "%s/data", dir);
+  const char *stub[] = {G("stub")};
+  loam_error err = {0};
+  assert_true(compose(G("caller"), stub, 1, out, &report, &err));
+  free(report);
+  loam_executor_options o;
+  loam_executor_options_default(&o);
+  o.retry.max_attempts = 1;
+  o.timeout_ms = 300;
+  loam_executor *ex = loam_executor_open(data, &o, &err);
+  assert_non_null(ex);
+  size_t len;
+  uint8_t *b = slurp(out, &len);
+  assert_non_null(loam_template_register(ex, "cart", b, len, NULL, NULL, &err));
+  free(b);
+  const loam_type *u64 = loam_type_prim(LOAM_T_U64);
+  loam_value *p = loam_value_uint(u64, 1000);
+  loam_invoke_result r = {0};
+  assert_int_equal(loam_invoke_and_await(ex, "cart", "w1", "test:caller/api.{spin}", &p, 1,
+                                         NULL, &r, &err), LOAM_OK);
+  assert_int_equal(r.values[0]->of.u, 1000);
+  loam_invoke_result_free(&r);
+  loam_value_free(p);
+  p = loam_value_uint(u64, UINT64_MAX);
+  loam_status st = loam_invoke_and_await(ex, "cart", "w2", "test:caller/api.{spin}", &p, 1,
+                                         NULL, &r, &err);
+  loam_value_free(p);
+  assert_int_equal(st, LOAM_TRAP_DEADLINE);
+  loam_executor_close(ex);
+}
+
 static bool count_bytes(void *user, const uint8_t *data, size_t len, loam_error *err) {
   (void)data, (void)err;
   *(size_t *)user += len;
@@ -379,6 +416,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_compose_errors, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_bad_stub_sections, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_section_walker, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_stub_deadline, make_dir, remove_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

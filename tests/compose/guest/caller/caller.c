@@ -74,3 +74,5 @@ uint32_t exports_test_caller_api_add_many(caller_string_t *name, uint32_t n) {
   caller_string_free(name);
   return total;
 }
+
+uint64_t exports_test_caller_api_spin(uint64_t n) { return S(spin)(n); }

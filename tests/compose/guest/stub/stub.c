@@ -104,6 +104,12 @@ uint32_t P(static_counter_live)(void) { return live; }
 
 uint32_t P(dtors)(void) { return dtors_run; }
 
+uint64_t P(spin)(uint64_t n) {
+  volatile uint64_t i = 0;
+  while (i < n) i++;
+  return i;
+}
+
 void P(counter_destructor)(P(counter_t) *c) {
   for (uint32_t i = 0; i < c->count; i++) free(c->names[i]);
   free(c->names);
