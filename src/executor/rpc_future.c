@@ -27,6 +27,11 @@ struct rpc_future {
   uint32_t users;          /* the future object and its pollables */
   bool done;               /* [st->mu] outcome is set (or recorded ahead) */
   bool closing;            /* [st->mu] the executor closed before an answer */
+  /* Sent again when continuing a crashed attempt: what the guest observed
+   * of it before the crash (ready, poll) may have been "done", so live get
+   * and ready wait for it rather than answer "not yet" (which a guest
+   * trusting that observation would not expect). */
+  bool resent;
   loam_value *outcome;     /* [st->mu] result<wit-value, rpc-error> */
 };
 
@@ -46,6 +51,8 @@ static loam_status diverged(loam_caller *cl, const char *what, const loam_oplog_
                           "replay diverged: the guest made %s where the oplog has %s", what,
                           had);
 }
+
+static bool is_ready(const rpc_future *f);
 
 static void *future_main(void *arg) {
   rpc_future *f = arg;
@@ -139,6 +146,7 @@ loam_status rpc_async_invoke(ex_runtime *rt, loam_caller *cl, rpc_obj *o, const 
     return diverged(cl, "an async call", NULL);
   }
   if (live) {
+    f->resent = !record_call;
     if (record_call) rpc_record_call(rt, &f->call);
     loam_fault_point("rpc-before-send");
     if (!start_thread(f)) {
@@ -207,6 +215,7 @@ loam_status rpc_future_get(ex_runtime *rt, loam_caller *cl, rpc_obj *o, loam_val
     return diverged(cl, "a future's get", NULL);
   } else {
     pthread_mutex_lock(&rt->rpc->mu);
+    while (f->resent && !is_ready(f)) pthread_cond_wait(&rt->rpc->cv, &rt->rpc->mu);
     if (f->done && f->outcome) outcome = loam_value_clone(f->outcome);
     bool closing = f->closing;
     pthread_mutex_unlock(&rt->rpc->mu);
@@ -240,8 +249,12 @@ loam_status rpc_pollable_ready(ex_runtime *rt, loam_caller *cl, rpc_obj *o, bool
   }
   if (rpc_strict(rt)) return diverged(cl, "a pollable's ready", NULL);
   pthread_mutex_lock(&rt->rpc->mu);
+  while (o->fut->resent && !is_ready(o->fut)) pthread_cond_wait(&rt->rpc->cv, &rt->rpc->mu);
   *out = is_ready(o->fut);
+  bool closing = o->fut->closing;
   pthread_mutex_unlock(&rt->rpc->mu);
+  /* not an observation to record: the call has no answer yet */
+  if (closing) return rpc_closing_trap(cl, o->fut->call.key);
   uint8_t b = *out;
   rpc_record_host(rt, RPC_HOST_READY, READY_NAME, &b, 1);
   return LOAM_OK;
@@ -283,14 +296,18 @@ loam_status rpc_poll(ex_runtime *rt, loam_caller *cl, rpc_obj *const *objs, size
   } else if (rpc_strict(rt)) {
     return free(r), diverged(cl, "a poll", NULL);
   } else {
+    const char *closing = NULL;
     pthread_mutex_lock(&rt->rpc->mu);
     for (;;) {
-      for (size_t i = 0; i < n; i++)
+      for (size_t i = 0; i < n; i++) {
         if (is_ready(objs[i]->fut)) r[k++] = (uint32_t)i;
+        if (objs[i]->fut->closing) closing = objs[i]->fut->call.key;
+      }
       if (k) break;
       pthread_cond_wait(&rt->rpc->cv, &rt->rpc->mu);
     }
     pthread_mutex_unlock(&rt->rpc->mu);
+    if (closing) return free(r), rpc_closing_trap(cl, closing);
     uint8_t *b = malloc(4 * k);
     if (!b) return free(r), oom(cl);
     for (size_t i = 0; i < k; i++)
