@@ -418,6 +418,11 @@ r_MOV:
   fp[FA] = fp[FB];
   pc += 2;
   NEXT();
+#define KF_OP(NAME, EXPR) \
+  r_##NAME: { double a = wn_f64(fp[FB]), k = wn_f64(pc[2].u64); \
+              fp[FA] = wn_bits64(EXPR); pc += 3; NEXT(); }
+  KF_OP(KF_F64_ADD, a + k) KF_OP(KF_F64_SUB, a - k) KF_OP(KF_F64_MUL, a * k)
+  KF_OP(KF_F64_DIV, a / k) KF_OP(KFL_F64_SUB, k - a) KF_OP(KFL_F64_DIV, k / a)
 r_MOV2:
   fp[FA] = fp[FB];
   fp[FC] = fp[FD];

@@ -505,6 +505,29 @@ static void binary(lw *L, uint32_t op) {
       return;
     }
   }
+  uint32_t kf = 0;
+  switch (op) {
+  case WASM_OP_F64_ADD: kf = WASM_R_KF_F64_ADD; break;
+  case WASM_OP_F64_SUB: kf = WASM_R_KF_F64_SUB; break;
+  case WASM_OP_F64_MUL: kf = WASM_R_KF_F64_MUL; break;
+  case WASM_OP_F64_DIV: kf = WASM_R_KF_F64_DIV; break;
+  }
+  if (kf && (ea.kind == E_K) != (eb.kind == E_K)) {
+    /* f64 arithmetic with a constant: no CONST64 per evaluation. a + k
+     * and k + a (a * k, k * a) differ only in which NaN payload wins,
+     * which wasm leaves open */
+    bool left = ea.kind == E_K;
+    if (left && op == WASM_OP_F64_SUB) kf = WASM_R_KFL_F64_SUB;
+    if (left && op == WASM_OP_F64_DIV) kf = WASM_R_KFL_F64_DIV;
+    a = slot(L, left ? pb : pa);
+    L->h -= 2;
+    u = emit(L, kf, 3);
+    FLD(L, u, 1) = a;
+    L->out[u + 2].u64 = left ? ea.v : eb.v;
+    set_dst(L, u, S(L, pa));
+    push(L, E_STK, 0);
+    return;
+  }
   if (op == WASM_OP_I32_SUB && ea.kind == E_K && eb.kind != E_K) {
     /* k - b: no constant to materialise */
     a = slot(L, pb);

@@ -1457,6 +1457,21 @@ static void test_fused_pairs(void **state) {
           assert_int_equal(call(0, &got, 3, a, b, c), LOAM_OK);
           assert_int_equal((uint32_t)got, (uint32_t)neg);
         }
+  /* f64 arithmetic with a constant operand on either side (KF_, KFL_) */
+  static const wasm_op fops[] = {O(F64_ADD), O(F64_SUB), O(F64_MUL), O(F64_DIV)};
+  static const double fv[] = {0.0, -0.0, 1.5, -3.0, 1e300, INFINITY, NAN};
+  for (size_t i = 0; i < 4; i++)
+    for (size_t x = 0; x < 7; x++)
+      for (size_t y = 0; y < 7; y++) {
+        uint64_t a = f64b(fv[x]), k = f64b(fv[y]);
+        uint64_t want = bin_ok(fops[i], "FF:F", a, k), want_l = bin_ok(fops[i], "FF:F", k, a);
+        DEF(0, "kf", "F:F", 0, O(LOCAL_GET), 0, O(F64_CONST), k, fops[i], O(RETURN));
+        assert_int_equal(call(0, &got, 1, a), LOAM_OK);
+        assert_true(same_result(fops[i], got, want));
+        DEF(0, "kfl", "F:F", 0, O(F64_CONST), k, O(LOCAL_GET), 0, fops[i], O(RETURN));
+        assert_int_equal(call(0, &got, 1, a), LOAM_OK);
+        assert_true(same_result(fops[i], got, want_l));
+      }
   /* 0 - x on its own */
   DEF(0, "neg", "i:i", 0, O(I32_CONST), 0, O(LOCAL_GET), 0, O(I32_SUB), O(RETURN));
   assert_int_equal(call(0, &got, 1, GARBAGE | 5), LOAM_OK);
