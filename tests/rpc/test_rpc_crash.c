@@ -3,10 +3,10 @@
  * forked child executor makes keyed invocations of the proxy guest, each of
  * which calls the callee (invoke-and-await of inc, invoke of inc, and two
  * parallel async incs), and reports every acknowledged one through a pipe
- * until it dies at a fault point: on the caller's side before the call is
+ * until it dies at a fault point (on the caller's side before the call is
  * sent, after it answered, after its result is recorded; on the callee's
  * side mid-invocation and around the store's commit; each at its first and
- * a later pass. The parent then reopens the data directory, retries every
+ * later passes) or by SIGKILL at moments spread over its run. The parent then reopens the data directory, retries every
  * attempted invocation with its key and checks: acknowledged invocations
  * return what they returned before, every call reached the callee exactly
  * once (its counters equal the number of distinct calls, and the awaited
@@ -21,7 +21,9 @@
 #include "rpc_helpers.h"
 #include "durable/fault.h"
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define N 5 /* invocations of each kind per child */
@@ -114,8 +116,10 @@ static uint64_t counter_of(loam_executor *ex, const char *w) {
   return v;
 }
 
-/* One crash case: a fresh directory, the child until its fault, the checks. */
-static void crash_case(const char *fault) {
+/* One crash case: a fresh directory, the child until its fault (or, when
+ * kill_at is non-zero, until SIGKILL kill_us after it reported its
+ * kill_at-th attempt), the checks. */
+static void crash_case(const char *fault, unsigned kill_at, unsigned kill_us) {
   char *dir = rpc_temp_dir();
   loam_executor_options o = opts();
   loam_error err;
@@ -135,6 +139,7 @@ static void crash_case(const char *fault) {
   }
   close(fds[1]);
   bool attempted[3][N] = {{0}}, acked[3][N] = {{0}};
+  unsigned attempts = 0;
   uint64_t value[3][N] = {{0}};
   report r;
   while (read(fds[0], &r, sizeof r) == sizeof r) {
@@ -142,14 +147,19 @@ static void crash_case(const char *fault) {
     assert_non_null(k);
     size_t ki = (size_t)(k - KINDS);
     if (r.kind >= 'a') acked[ki][r.i] = true, value[ki][r.i] = r.value;
-    else attempted[ki][r.i] = true;
+    else attempted[ki][r.i] = true, attempts++;
+    if (kill_at && r.kind < 'a' && attempts == kill_at) {
+      struct timespec ts = {0, (long)kill_us * 1000L};
+      nanosleep(&ts, NULL);
+      kill(pid, SIGKILL);
+    }
   }
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  assert_true(WIFEXITED(status));
-  int code = WEXITSTATUS(status);
-  if (code != 0 && code != LOAM_FAULT_EXIT) fail_msg("%s: child exited %d", fault, code);
+  int code = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+  if (!(code == 0 || code == LOAM_FAULT_EXIT || (kill_at && code == -SIGKILL)))
+    fail_msg("%s: child exited %d", fault, code);
 
   size_t nack = 0, natt = 0;
   for (size_t ki = 0; ki < 3; ki++)
@@ -204,20 +214,34 @@ static void test_fault_matrix(void **state) {
       "snapshot-write:1",   "snapshot-write:3",
   };
   double t0 = rpc_now();
-  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) crash_case(specs[i]);
+  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) crash_case(specs[i], 0, 0);
   fprintf(stderr, "fault matrix: %.1f s\n", rpc_now() - t0);
+}
+
+/* SIGKILL at moments spread over the child's run: whatever was in flight
+ * (a call, an async pair, a commit) the same checks hold. */
+static void test_sigkill(void **state) {
+  (void)state;
+  static const unsigned at[][2] = {{1, 0}, {2, 300}, {3, 1000}, {6, 100}, {9, 2000},
+                                   {11, 500}, {14, 0}};
+  for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    char name[48];
+    snprintf(name, sizeof name, "sigkill@%u+%uus", at[i][0], at[i][1]);
+    crash_case(name, at[i][0], at[i][1]);
+  }
 }
 
 /* No fault at all: the same checks hold trivially (the harness itself). */
 static void test_no_fault(void **state) {
   (void)state;
-  crash_case("none-such-point");
+  crash_case("none-such-point", 0, 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_fault),
       cmocka_unit_test(test_fault_matrix),
+      cmocka_unit_test(test_sigkill),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
