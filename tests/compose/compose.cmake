@@ -50,7 +50,12 @@ foreach(v missing ghost)
             ${LOAM_COMPOSE_SRC}/bad_caller.c -o ${LOAM_COMPOSE_DIR}/bad_${v}.wasm
     DEPENDS ${LOAM_COMPOSE_SRC}/bad_caller.c)
 endforeach()
-add_custom_target(compose_guests DEPENDS
+add_custom_command(OUTPUT ${LOAM_COMPOSE_DIR}/multi.wasm
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${LOAM_COMPOSE_DIR}
+  COMMAND clang-14 --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor
+          ${LOAM_COMPOSE_SRC}/multi.c -o ${LOAM_COMPOSE_DIR}/multi.wasm
+  DEPENDS ${LOAM_COMPOSE_SRC}/multi.c)
+add_custom_target(compose_guests DEPENDS ${LOAM_COMPOSE_DIR}/multi.wasm
   ${LOAM_COMPOSE_DIR}/stub.wasm ${LOAM_COMPOSE_DIR}/other.wasm ${LOAM_COMPOSE_DIR}/caller.wasm
   ${LOAM_COMPOSE_DIR}/bad_missing.wasm ${LOAM_COMPOSE_DIR}/bad_ghost.wasm
   ${LOAM_COMPOSE_DIR}/caller_stale.wasm)

@@ -327,6 +327,31 @@ static void test_bad_stub_sections(void **state) {
   loam_executor_close(ex);
 }
 
+/* Two stubs in one template, for a caller whose WIT (given at
+ * registration) does not describe them: the stubs' WIT does. */
+static void test_two_stubs(void **state) {
+  char *dir = *state, out[600], *report = NULL;
+  snprintf(out, sizeof out, "%s/multi.wasm", dir);
+  const char *stubs[] = {G("other"), G("stub")};
+  loam_error err = {0};
+  if (!compose(G("multi"), stubs, 2, out, &report, &err)) fail_msg("%s", err.message);
+  assert_null(strstr(report, "not used"));
+  free(report);
+  loam_executor *ex = open_exec(dir);
+  size_t len;
+  uint8_t *b = slurp(out, &len);
+  const char *wit = "package t:multi; world multi { export run: func() -> u32; }";
+  if (!loam_template_register(ex, "multi", b, len, wit, NULL, &err))
+    fail_msg("register: %s", err.message);
+  free(b);
+  loam_invoke_result r = {0};
+  if (loam_invoke_and_await(ex, "multi", "m", "run", NULL, 0, NULL, &r, &err) != LOAM_OK)
+    fail_msg("run: %s", err.message);
+  assert_int_equal(r.values[0]->of.u, 7 * 100 + 0);
+  loam_invoke_result_free(&r);
+  loam_executor_close(ex);
+}
+
 /* A stub call that runs past the invocation's deadline stops it with the
  * deadline trap itself (not a host trap), so the executor treats it as it
  * treats the caller's own loops. */
@@ -417,6 +442,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_stub_sections, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_section_walker, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(test_stub_deadline, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_two_stubs, make_dir, remove_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
