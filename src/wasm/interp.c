@@ -423,6 +423,11 @@ r_MOV:
               fp[FA] = wn_bits64(EXPR); pc += 3; NEXT(); }
   KF_OP(KF_F64_ADD, a + k) KF_OP(KF_F64_SUB, a - k) KF_OP(KF_F64_MUL, a * k)
   KF_OP(KF_F64_DIV, a / k) KF_OP(KFL_F64_SUB, k - a) KF_OP(KFL_F64_DIV, k / a)
+r_ADD2_I32:
+  fp[FA] = (uint32_t)fp[FB] + pc[3].f[0];
+  fp[FC] = (uint32_t)fp[FD] + pc[3].f[1];
+  pc += 4;
+  NEXT();
 r_MOV2:
   fp[FA] = fp[FB];
   fp[FC] = fp[FD];

@@ -51,6 +51,10 @@ typedef struct lw {
    * none to fuse with: a label, branch or store lies in between). */
   uint32_t prev_start, prev_op, prev_dst;
   uint32_t label_at;   /* where the last label was bound */
+  /* The last K_I32_ADD emitted, and the one right before it when the two
+   * are adjacent with no label between (else NONE): settle() merges them
+   * into an ADD2_I32 once the second one is final. */
+  uint32_t kadd_prev, kadd_at;
 } lw;
 
 /* ---- op tables ------------------------------------------------------------ */
@@ -221,7 +225,10 @@ static bool grow(void **p, uint32_t *cap, uint64_t need, size_t size) {
  * L->oom at the end). A MOV right after a MOV (no label between) turns
  * the first into a MOV2 and returns a start whose fields 0 and 1 are the
  * MOV2's fields 2 and 3, so callers fill and retarget it like a MOV. */
+static void settle(lw *L);
+
 static uint32_t emit(lw *L, uint32_t op, uint32_t len) {
+  settle(L);
   if (op == WASM_R_MOV && L->last_op == WASM_R_MOV && L->n == L->last_start + 2 &&
       L->label_at != L->n && L->n >= 2 && !L->oom) {
     uint32_t m = L->last_start;
@@ -249,6 +256,12 @@ static uint32_t emit(lw *L, uint32_t op, uint32_t len) {
   memset(&L->out[at], 0, len * sizeof *L->out);
   L->out[at].u64 = op;
   L->n += len;
+  if (op == WASM_R_K_I32_ADD) {
+    L->kadd_prev = L->kadd_at != NONE && L->kadd_at + 3 == at ? L->kadd_at : NONE;
+    L->kadd_at = at;
+  } else {
+    L->kadd_prev = L->kadd_at = NONE;
+  }
   L->prev_start = L->last_start;
   L->prev_op = L->last_op;
   L->prev_dst = L->last_dst;
@@ -266,9 +279,35 @@ static void set_dst(lw *L, uint32_t start, uint32_t d) {
 
 static void barrier(lw *L) { L->last_dst = L->prev_dst = NONE; }
 
+/* Merges two adjacent K_I32_ADDs (kadd_prev, kadd_at) into one ADD2_I32
+ * once the second is the last instruction and final: its result went to
+ * a local (last_dst == NONE), so no later fusion takes it back. Runs
+ * before anything is emitted or a label bound after them. */
+static void settle(lw *L) {
+  uint32_t m = L->kadd_prev, s = L->kadd_at;
+  if (m == NONE || s != m + 3 || L->n != s + 3 || L->last_start != s ||
+      L->last_dst != NONE || L->oom)
+    return;
+  uint32_t d = FLD(L, m, 0), a = FLD(L, m, 1), k = FLD(L, m, 2);
+  uint32_t d2 = FLD(L, s, 0), a2 = FLD(L, s, 1), k2 = FLD(L, s, 2);
+  L->out[m].u64 = WASM_R_ADD2_I32;
+  FLD(L, m, 0) = d;
+  FLD(L, m, 1) = a;
+  FLD(L, m, 2) = d2;
+  FLD(L, m, 3) = a2;
+  FLD(L, m, 4) = k;
+  FLD(L, m, 5) = k2;
+  L->n = m + 4;
+  L->last_start = m;
+  L->last_op = WASM_R_ADD2_I32;
+  L->prev_dst = NONE;
+  L->kadd_prev = L->kadd_at = NONE;
+}
+
 /* Takes back the instruction just emitted (to emit a fused one instead);
  * the one before becomes the last again. */
 static void unemit(lw *L) {
+  L->kadd_prev = L->kadd_at = NONE;
   L->n = L->last_start;
   L->last_start = L->prev_start;
   L->last_op = L->prev_op;
@@ -869,6 +908,8 @@ static void label(lw *L, uint32_t pc) {
     L->h = 0;
     for (uint32_t i = 0; i < L->th[pc]; i++) push(L, E_STK, 0);
   }
+  settle(L);
+  L->kadd_prev = L->kadd_at = NONE;
   if (L->live) L->map[pc] = L->n;
   L->label_at = L->n;
   barrier(L);
@@ -905,7 +946,8 @@ bool wasm_lower(wasm_code *c, const loam_instance *inst,
                 const void *const *labels) {
   lw L = {.c = c, .inst = inst, .labels = labels, .live = true,
           .nbase = c->nparams + c->nlocals, .last_dst = NONE,
-          .prev_dst = NONE, .label_at = NONE};
+          .prev_dst = NONE, .label_at = NONE, .kadd_prev = NONE,
+          .kadd_at = NONE};
   uint32_t n = c->ncells ? c->ncells : 1;
   L.is_target = calloc(n, 1);
   L.map = malloc(n * sizeof *L.map);

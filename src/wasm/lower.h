@@ -48,6 +48,8 @@
  *                    d = c o (a i k) or c o (a i b); the inner op's result
  *                    was a stack temporary feeding only the outer op)
  *      MOV2 d a d2 a2 (two MOVs in a row, in order)
+ *      ADD2_I32 d a d2 a2 k k2 (two i32 adds of constants in a row, in
+ *                    order: the induction variables of a loop)
  *      KF_F64_<op> d a, k64 (d = a op k) | KFL_F64_<op> d a, k64
  *                    (d = k op a): f64 arithmetic with a constant operand
  *      RSUB_I32 d a k (d = k - a: i32.sub with a constant left operand,
@@ -86,7 +88,8 @@
   X(RETURN, 2) X(CALL, 2) X(CALL_INDIRECT, 3) X(LOOP_CHECK, 1) \
   X(UNREACHABLE, 1) X(ADD_SHL, 3) X(MMS_F64, 4) X(RMS_F64, 3) \
   X(RSUB_I32, 3) X(MOV2, 3) X(KF_F64_ADD, 3) X(KF_F64_SUB, 3) \
-  X(KF_F64_MUL, 3) X(KF_F64_DIV, 3) X(KFL_F64_SUB, 3) X(KFL_F64_DIV, 3)
+  X(KF_F64_MUL, 3) X(KF_F64_DIV, 3) X(KFL_F64_SUB, 3) X(KFL_F64_DIV, 3) \
+  X(ADD2_I32, 4)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the

@@ -1519,6 +1519,20 @@ static void test_fused_pairs(void **state) {
       O(I32_SUB), O(I32_SUB), O(RETURN));
   assert_int_equal(call(0, &got, 3, 1, 10, 100), LOAM_OK);
   assert_int_equal((uint32_t)got, 91);
+  /* ADD2_I32: two increments of locals in a row, the second of the same
+   * local (in order), then a loop counting both down to a branch */
+  DEF(0, "add2", "ii:i", 0, O(LOCAL_GET), 0, O(I32_CONST), 5, O(I32_ADD),
+      O(LOCAL_SET), 0, O(LOCAL_GET), 0, O(I32_CONST), 7, O(I32_ADD), O(LOCAL_SET), 1,
+      O(LOCAL_GET), 1, O(I32_CONST), 100, O(I32_MUL), O(LOCAL_GET), 0, O(I32_ADD),
+      O(RETURN));
+  assert_int_equal(call(0, &got, 2, GARBAGE | 1, 1000), LOAM_OK);
+  assert_int_equal((uint32_t)got, 1306);
+  DEF(0, "add2loop", "ii:i", 0, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 0,
+      O(I32_CONST), 1, O(I32_ADD), O(LOCAL_SET), 0, O(LOCAL_GET), 1, O(I32_CONST),
+      (uint32_t)-1, O(I32_ADD), O(LOCAL_TEE), 1, /* 15 */ O(BR_IF), 0,
+      O(LOCAL_GET), 0, O(RETURN));
+  assert_int_equal(call(0, &got, 2, 10, 5), LOAM_OK);
+  assert_int_equal((uint32_t)got, 15);
   /* return local 1 directly */
   DEF(0, "retlocal", "ii:i", 0, O(LOCAL_GET), 1, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
