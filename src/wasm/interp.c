@@ -275,6 +275,9 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
       INT_BINARY(MAP2) WN_F32_ARITH(MAP2) WN_F64_ARITH(MAP2)
       WN_F32_COMPARE(MAP2) WN_F64_COMPARE(MAP2)
 #undef X_
+#define X_(O, I) [WASM_R_KX64_##O##_##I] = &&kx64_##O##_##I,
+      WASM_FUSE64(X_)
+#undef X_
 #define X_(O, I) [WASM_R_KX_##O##_##I] = &&kx_##O##_##I, \
                  [WASM_R_RX_##O##_##I] = &&rx_##O##_##I,
       WASM_FUSE_PAIRS(X_)
@@ -332,6 +335,10 @@ r_BR_IF:
   BRANCH((uint32_t)fp[FA], FB, 2);
 r_BR_UNLESS:
   BRANCH(!(uint32_t)fp[FA], FB, 2);
+r_BR_IF64:
+  BRANCH(fp[FA] != 0, FB, 2);
+r_BR_UNLESS64:
+  BRANCH(fp[FA] == 0, FB, 2);
 r_BR_TABLE: {
   uint32_t i = (uint32_t)fp[FA], n = FB;
   BRANCH(true, pc[2 + (i < n ? i : n)].f[0], 0);
@@ -782,6 +789,20 @@ op_REF_FUNC: {
                   fp[FA] = (uint32_t)I32F_##O((uint32_t)fp[FB], t); \
                   pc += 3; NEXT(); }
   WASM_FUSE_PAIRS(FUSED_OP)
+#define I64F_ADD(a, b) ((a) + (b))
+#define I64F_SUB(a, b) ((a) - (b))
+#define I64F_AND(a, b) ((a) & (b))
+#define I64F_OR(a, b) ((a) | (b))
+#define I64F_XOR(a, b) ((a) ^ (b))
+#define I64F_SHL(a, b) ((a) << ((b) & 63))
+#define I64F_SHR_S(a, b) wn_shr_s64(a, b)
+#define I64F_SHR_U(a, b) ((a) >> ((b) & 63))
+#define I64F_ROTL(a, b) wn_rotl64(a, b)
+#define I64F_ROTR(a, b) wn_rotr64(a, b)
+#define FUSED64_OP(O, I) \
+  kx64_##O##_##I: { uint64_t t = I64F_##I(fp[FC], (uint64_t)FD); \
+                    fp[FA] = I64F_##O(fp[FB], t); pc += 3; NEXT(); }
+  WASM_FUSE64(FUSED64_OP)
   WN_DIVISIONS(DIV_OP)
   WN_F32_ARITH(F32_OP)
   WN_F64_ARITH(F64_OP)

@@ -118,6 +118,24 @@ static const uint16_t brif_of[WASM_NOPS] = {
 };
 
 #define FUSE_NINNER 11  /* entries of WASM_FUSE_ROW: WASM_FUSE_INNER, RSUB */
+#define FUSE64_NINNER 5  /* entries of WASM_FUSE64_INNER */
+
+/* The KX64 op for i64 outer op `op` and inner op `rop`, or 0. */
+static uint32_t fuse64(uint32_t op, uint32_t rop) {
+  static const uint16_t outer[] = {WASM_OP_I64_ADD, WASM_OP_I64_SUB, WASM_OP_I64_AND,
+                                   WASM_OP_I64_OR, WASM_OP_I64_XOR};
+  static const uint16_t inner[] = {
+#define X_(NAME) WASM_R_K_I64_##NAME,
+      WASM_FUSE64_INNER(X_)
+#undef X_
+  };
+  for (uint32_t o = 0; o < sizeof outer / sizeof outer[0]; o++) {
+    if (outer[o] != op) continue;
+    for (uint32_t i = 0; i < FUSE64_NINNER; i++)
+      if (inner[i] == rop) return WASM_R_KX64_ADD_SHL + o * FUSE64_NINNER + i;
+  }
+  return 0;
+}
 
 /* KX_/RX_ pairs: the index of an outer (stack op) and inner (K_ or R_ op)
  * in WASM_FUSE_OUTER / WASM_FUSE_INNER order, or -1. */
@@ -410,6 +428,10 @@ static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
     u = emit(L, when ? WASM_R_BR_UNLESS : WASM_R_BR_IF, 2);
     FLD(L, u, 0) = c->a;
     *k = 1;
+  } else if (c->fused == WASM_R_U_I64_EQZ) {
+    u = emit(L, when ? WASM_R_BR_UNLESS64 : WASM_R_BR_IF64, 2);
+    FLD(L, u, 0) = c->a;
+    *k = 1;
   } else if (c->fused) {
     u = emit(L, brif_of[c->fused] + (when ? 0 : 1), 3);
     FLD(L, u, 0) = c->a;
@@ -431,7 +453,8 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
   uint32_t p = --L->h;
   entry e = L->st[p];
   if (e.kind == E_STK && L->last_dst == S(L, p) &&
-      (brif_of[L->last_op] || L->last_op == WASM_R_U_I32_EQZ)) {
+      (brif_of[L->last_op] || L->last_op == WASM_R_U_I32_EQZ ||
+       L->last_op == WASM_R_U_I64_EQZ)) {
     uint32_t u = L->last_start;
     c.fused = L->last_op;
     c.a = FLD(L, u, 1);
@@ -526,6 +549,17 @@ static void binary(lw *L, uint32_t op) {
   if (p != NONE) {  /* the operand loaded just before: a memory operand */
     fuse_with_last(L, mop, p, pa, pb);
     return;
+  }
+  uint32_t f64op = L->last_dst != NONE ? fuse64(op, L->last_op) : 0;
+  if (f64op) {  /* c o (a i k) in i64, as below */
+    if (eb.kind == E_STK && L->last_dst == S(L, pb) && ea.kind != E_K) p = pb;
+    else if (ea.kind == E_STK && L->last_dst == S(L, pa) && eb.kind != E_K &&
+             op != WASM_OP_I64_SUB)
+      p = pa;
+    if (p != NONE) {
+      fuse_with_last(L, f64op, p, pa, pb);
+      return;
+    }
   }
   int oi = L->last_dst != NONE ? fuse_outer(op) : -1, ii;
   bool is_r;
@@ -1005,7 +1039,8 @@ static const char *rop_name(uint32_t op) {
   if (op < WASM_R_LA_I32_LOAD) return "STOREK";
   if (op < WASM_R_M_I32_EQ) return (op - WASM_R_LA_I32_LOAD) % 2 ? "LOADK+" : "LOAD+";
   if (op < WASM_R_MS_I32_EQ) return "M";
-  if (op < WASM_R_KX_ADD_ADD) return "MS";
+  if (op < WASM_R_KX64_ADD_SHL) return "MS";
+  if (op < WASM_R_KX_ADD_ADD) return "KX64";
   return (op - WASM_R_KX_ADD_ADD) % 2 ? "RX" : "KX";
 }
 

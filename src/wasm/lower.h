@@ -44,10 +44,14 @@
  *      M_<op> d a b x (binary op whose right operand is the full-width
  *                    load of its type from address slot b + x)
  *      MS_<op> a b x (the same, stored back: mem[b + x] = a op mem[b + x])
+ *      KX64_<o>_<i> d c a k (the same for i64 with a shift or rotate by a
+ *                    constant as the inner op, k in 32 bits)
  *      KX_<o>_<i> d c a k / RX_<o>_<i> d c a b (two i32 ops in one:
  *                    d = c o (a i k) or c o (a i b); the inner op's result
  *                    was a stack temporary feeding only the outer op)
  *      MOV2 d a d2 a2 (two MOVs in a row, in order)
+ *      BR_IF64 a o / BR_UNLESS64 a o (i64.eqz + br_unless / br_if: all 64
+ *                    bits tested)
  *      ADD2_I32 d a d2 a2 k k2 (two i32 adds of constants in a row, in
  *                    order: the induction variables of a loop)
  *      KF_F64_<op> d a, k64 (d = a op k) | KFL_F64_<op> d a, k64
@@ -89,7 +93,7 @@
   X(UNREACHABLE, 1) X(ADD_SHL, 3) X(MMS_F64, 4) X(RMS_F64, 3) \
   X(RSUB_I32, 3) X(MOV2, 3) X(KF_F64_ADD, 3) X(KF_F64_SUB, 3) \
   X(KF_F64_MUL, 3) X(KF_F64_DIV, 3) X(KFL_F64_SUB, 3) X(KFL_F64_DIV, 3) \
-  X(ADD2_I32, 4)
+  X(ADD2_I32, 4) X(BR_IF64, 2) X(BR_UNLESS64, 2)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the
@@ -101,6 +105,13 @@
 #define WASM_FUSE_ROW(X, O) \
   X(O, ADD) X(O, SUB) X(O, AND) X(O, OR) X(O, XOR) X(O, SHL) X(O, SHR_S) \
   X(O, SHR_U) X(O, ROTL) X(O, ROTR) X(O, RSUB)
+/* The i64 pairs (K form only): X(outer, inner). */
+#define WASM_FUSE64_INNER(X) X(SHL) X(SHR_S) X(SHR_U) X(ROTL) X(ROTR)
+#define WASM_FUSE64_ROW(X, O) \
+  X(O, SHL) X(O, SHR_S) X(O, SHR_U) X(O, ROTL) X(O, ROTR)
+#define WASM_FUSE64(X) \
+  WASM_FUSE64_ROW(X, ADD) WASM_FUSE64_ROW(X, SUB) WASM_FUSE64_ROW(X, AND) \
+  WASM_FUSE64_ROW(X, OR) WASM_FUSE64_ROW(X, XOR)
 #define WASM_FUSE_PAIRS(X) \
   WASM_FUSE_ROW(X, ADD) WASM_FUSE_ROW(X, SUB) WASM_FUSE_ROW(X, AND) \
   WASM_FUSE_ROW(X, OR) WASM_FUSE_ROW(X, XOR)
@@ -157,6 +168,11 @@ typedef enum wasm_rop {
 #define X_(NAME) WASM_R_MS_##NAME,
   WN_I32_BINARY(WASM_R_NAME2) WN_I64_BINARY(WASM_R_NAME2)
   WN_F32_ARITH(WASM_R_NAME2) WN_F64_ARITH(WASM_R_NAME2)
+#undef X_
+  /* KX64: i64 c o (a i k) for the shifts of hash mixing, in WASM_FUSE64
+   * order */
+#define X_(O, I) WASM_R_KX64_##O##_##I,
+  WASM_FUSE64(X_)
 #undef X_
   /* KX then RX for each pair, in WASM_FUSE_PAIRS order (lower.c computes
    * these numbers from the pair's indices) */

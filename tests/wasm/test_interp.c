@@ -1457,6 +1457,28 @@ static void test_fused_pairs(void **state) {
           assert_int_equal(call(0, &got, 3, a, b, c), LOAM_OK);
           assert_int_equal((uint32_t)got, (uint32_t)neg);
         }
+  /* the i64 pairs (KX64): c o (a i k) and (a i k) o c */
+  static const wasm_op outer64[] = {O(I64_ADD), O(I64_SUB), O(I64_AND), O(I64_OR),
+                                    O(I64_XOR)};
+  static const wasm_op inner64[] = {O(I64_SHL), O(I64_SHR_S), O(I64_SHR_U),
+                                    O(I64_ROTL), O(I64_ROTR)};
+  static const uint64_t v64[] = {0, 1, 33, 63, 64, 0x8000000000000001ull,
+                                 0x123456789abcdef0ull};
+  for (size_t o = 0; o < 5; o++)
+    for (size_t i = 0; i < 5; i++)
+      for (size_t x = 0; x < 7; x++)
+        for (size_t y = 0; y < 7; y++) {
+          uint64_t a = v64[x], c = 0xfedcba9876543210ull;
+          uint64_t ak = bin_ok(inner64[i], "II:I", a, v64[y]);
+          DEF(0, "kx64", "II:I", 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0, O(I64_CONST),
+              v64[y], inner64[i], outer64[o], O(RETURN));
+          assert_int_equal(call(0, &got, 2, a, c), LOAM_OK);
+          assert_true(got == bin_ok(outer64[o], "II:I", c, ak));
+          DEF(0, "kx64l", "II:I", 0, O(LOCAL_GET), 0, O(I64_CONST), v64[y],
+              inner64[i], O(LOCAL_GET), 1, outer64[o], O(RETURN));
+          assert_int_equal(call(0, &got, 2, a, c), LOAM_OK);
+          assert_true(got == bin_ok(outer64[o], "II:I", ak, c));
+        }
   /* f64 arithmetic with a constant operand on either side (KF_, KFL_) */
   static const wasm_op fops[] = {O(F64_ADD), O(F64_SUB), O(F64_MUL), O(F64_DIV)};
   static const double fv[] = {0.0, -0.0, 1.5, -3.0, 1e300, INFINITY, NAN};
