@@ -845,6 +845,11 @@ loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
   if (inv) {
     inv->refs++;
     loam_buf_free(&bin);
+    /* re-queued by recovery, its chain lost: the caller sending its key
+     * again brings it back, if it has not started (its runner reads the
+     * chain without the lock once it runs) */
+    if (!inv->nchain && !accept_only && inv->state != EX_INV_RUNNING)
+      set_chain(inv, chain, nchain);
     if (accept_only) {
       ex_inv_unref(ex, inv);
       pthread_mutex_unlock(&ex->mu);
