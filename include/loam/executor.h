@@ -37,8 +37,10 @@
  *
  * Not yet: host calls that touch files (path_open, fd_read, ...) are not
  * recorded and run again on replay; resources in exported signatures are
- * not listed as exports; an invocation re-queued by crash recovery has lost
- * its call chain (a cycle through it then waits instead of failing).
+ * not listed as exports; an invocation re-queued by crash recovery and run
+ * before its caller sends the call again has lost its call chain (a cycle
+ * through it then waits instead of failing); a cycle of separate chains
+ * (A's invocation calls B while B's calls A) is not detected.
  *
  * Ownership: strings passed in are copied. Values passed in are borrowed;
  * results (loam_invoke_result) are owned by the caller and freed with
