@@ -13,6 +13,12 @@ use_workspace || { finish; exit 1; }
 start_server || { finish; exit 1; }
 add_templates || { finish; exit 1; }
 
+# --- the cart before compose is no template: its stub import is unresolved
+cli template add raw-cart "$DEBUG/shopping_cart.wasm" >/dev/null
+[ $? != 0 ] && pass || fail "the uncomposed cart was accepted as a template"
+contains "it says to compose" "$(err)" "loam stubgen compose"
+contains "it names the import" "$(err)" "shopping:purchase-history-stub/stub-purchase-history"
+
 # new_cart NAME USER [--env K=V]: a cart for USER with one item in it.
 new_cart() {
   local name="$1" user="$2"

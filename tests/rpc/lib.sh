@@ -83,6 +83,12 @@ build_workspace() {
   for f in purchase_history shopping_cart purchase_history_stub shopping_cart_composed; do
     [ -s "$DEBUG/$f.wasm" ] && pass || fail "make build-flow wrote no $f.wasm"
   done
+  # The release flow writes the same four files into release/.
+  out="$(cd "$WS" && timeout 300 make release-build-flow 2>&1)"
+  eq "make release-build-flow exits 0" $? 0
+  for f in purchase_history shopping_cart purchase_history_stub shopping_cart_composed; do
+    [ -s "$WS/target/wasm32-wasi/release/$f.wasm" ] && pass || fail "release-build-flow wrote no $f.wasm"
+  done
   [ -s "$DEBUG/shopping_cart_composed.wasm" ]
 }
 
