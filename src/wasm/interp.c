@@ -335,6 +335,27 @@ r_BR_IF:
   BRANCH((uint32_t)fp[FA], FB, 2);
 r_BR_UNLESS:
   BRANCH(!(uint32_t)fp[FA], FB, 2);
+r_ANDW_BRIF: {
+  uint32_t v = (uint32_t)fp[FB] & FC;
+  fp[FA] = v;
+  BRANCH(v != 0, FD, 3);
+}
+r_ANDW_BRUNLESS: {
+  uint32_t v = (uint32_t)fp[FB] & FC;
+  fp[FA] = v;
+  BRANCH(v == 0, FD, 3);
+}
+#define LOAD_BRANCH(NAME, T, WHEN) \
+  r_##NAME: { \
+    uint64_t ea = (uint64_t)(uint32_t)fp[FB] + FC; \
+    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    T v; \
+    memcpy(&v, membase + ea, sizeof v); \
+    fp[FA] = v; \
+    BRANCH((v != 0) == (WHEN), FD, 3); \
+  }
+  LOAD_BRANCH(LW8_BRIF, uint8_t, true) LOAD_BRANCH(LW8_BRUNLESS, uint8_t, false)
+  LOAD_BRANCH(LW32_BRIF, uint32_t, true) LOAD_BRANCH(LW32_BRUNLESS, uint32_t, false)
 r_BR_IF64:
   BRANCH(fp[FA] != 0, FB, 2);
 r_BR_UNLESS64:

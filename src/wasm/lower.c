@@ -55,6 +55,9 @@ typedef struct lw {
    * are adjacent with no label between (else NONE): settle() merges them
    * into an ADD2_I32 once the second one is final. */
   uint32_t kadd_prev, kadd_at;
+  /* The last local.set/tee that retargeted an op's result into local
+   * set_local (the op at set_start, set_op), valid while L->n == set_n. */
+  uint32_t set_start, set_op, set_local, set_n;
 } lw;
 
 /* ---- op tables ------------------------------------------------------------ */
@@ -418,13 +421,30 @@ static void jump(lw *L, uint32_t target, uint32_t drop, uint32_t keep) {
 }
 
 /* How a conditional branch tests: a fused compare (op != 0) or a slot. */
-typedef struct cond { uint32_t fused, a, b; } cond;
+typedef struct cond { uint32_t fused, a, b, d; } cond;
+
+/* The write-and-branch op (…W_BRIF; the BRUNLESS form follows it) for an
+ * op whose result a branch tests right after it went to a local, or 0. */
+static uint32_t wbr_of(uint32_t rop) {
+  switch (rop) {
+  case WASM_R_K_I32_AND: return WASM_R_ANDW_BRIF;
+  case WASM_R_L_I32_LOAD8_U: return WASM_R_LW8_BRIF;
+  case WASM_R_L_I32_LOAD: return WASM_R_LW32_BRIF;
+  }
+  return 0;
+}
 
 /* Emits the conditional jump taken when the condition is `when`; returns
  * its start and sets *k to the index of its offset field. */
 static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
   uint32_t u;
-  if (c->fused == WASM_R_U_I32_EQZ) {
+  if (c->d != NONE) {
+    u = emit(L, wbr_of(c->fused) + (when ? 0 : 1), 3);
+    FLD(L, u, 0) = c->d;
+    FLD(L, u, 1) = c->a;
+    FLD(L, u, 2) = c->b;
+    *k = 3;
+  } else if (c->fused == WASM_R_U_I32_EQZ) {
     u = emit(L, when ? WASM_R_BR_UNLESS : WASM_R_BR_IF, 2);
     FLD(L, u, 0) = c->a;
     *k = 1;
@@ -449,10 +469,25 @@ static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
 /* br_if / br_if with adjustment / br_unless (when == false). */
 static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
                         bool when) {
-  cond c = {0, 0, 0};
+  cond c = {0, 0, 0, NONE};
   uint32_t p = --L->h;
   entry e = L->st[p];
-  if (e.kind == E_STK && L->last_dst == S(L, p) &&
+  bool in_place = true;  /* nothing below the condition to materialise */
+  for (uint32_t q = 0; q < p && in_place; q++) in_place = L->st[q].kind == E_STK;
+  if (e.kind == E_REG && e.v == L->set_local && L->n == L->set_n &&
+      L->label_at != L->n && wbr_of(L->set_op) && in_place) {
+    /* op; local.set/tee d; (local.get d;) br_if: the op writes d and
+     * branches on it */
+    uint32_t u = L->set_start;
+    c.fused = L->set_op;
+    c.d = FLD(L, u, 0);
+    c.a = FLD(L, u, 1);
+    c.b = FLD(L, u, 2);
+    L->n = u;
+    L->last_op = 0;
+    L->last_dst = L->prev_dst = NONE;
+    L->kadd_prev = L->kadd_at = NONE;
+  } else if (e.kind == E_STK && L->last_dst == S(L, p) &&
       (brif_of[L->last_op] || L->last_op == WASM_R_U_I32_EQZ ||
        L->last_op == WASM_R_U_I64_EQZ)) {
     uint32_t u = L->last_start;
@@ -755,6 +790,10 @@ static void set_local(lw *L, uint32_t i, bool tee) {
     if (L->st[p].kind == E_REG && L->st[p].v == i) materialize(L, p);
   if (v.kind == E_STK && L->last_dst == S(L, top)) {
     FLD(L, L->last_start, 0) = i;  /* the op writes the local directly */
+    L->set_start = L->last_start;
+    L->set_op = L->last_op;
+    L->set_local = i;
+    L->set_n = L->n;
   } else if (v.kind == E_K) {
     if (v.v <= UINT32_MAX) {
       uint32_t u = emit(L, WASM_R_CONST32, 2);
@@ -981,7 +1020,7 @@ bool wasm_lower(wasm_code *c, const loam_instance *inst,
   lw L = {.c = c, .inst = inst, .labels = labels, .live = true,
           .nbase = c->nparams + c->nlocals, .last_dst = NONE,
           .prev_dst = NONE, .label_at = NONE, .kadd_prev = NONE,
-          .kadd_at = NONE};
+          .kadd_at = NONE, .set_local = NONE, .set_n = NONE};
   uint32_t n = c->ncells ? c->ncells : 1;
   L.is_target = calloc(n, 1);
   L.map = malloc(n * sizeof *L.map);

@@ -50,6 +50,10 @@
  *                    d = c o (a i k) or c o (a i b); the inner op's result
  *                    was a stack temporary feeding only the outer op)
  *      MOV2 d a d2 a2 (two MOVs in a row, in order)
+ *      ANDW_BRIF d a k o / ANDW_BRUNLESS (d = a & k, then branch on d),
+ *      LW8_BRIF d a x o / LW8_BRUNLESS, LW32_* (d = i32.load8_u / i32.load
+ *                    of a + x, then branch on d): a value set or teed into
+ *                    local d and tested at once
  *      BR_IF64 a o / BR_UNLESS64 a o (i64.eqz + br_unless / br_if: all 64
  *                    bits tested)
  *      ADD2_I32 d a d2 a2 k k2 (two i32 adds of constants in a row, in
@@ -93,7 +97,9 @@
   X(UNREACHABLE, 1) X(ADD_SHL, 3) X(MMS_F64, 4) X(RMS_F64, 3) \
   X(RSUB_I32, 3) X(MOV2, 3) X(KF_F64_ADD, 3) X(KF_F64_SUB, 3) \
   X(KF_F64_MUL, 3) X(KF_F64_DIV, 3) X(KFL_F64_SUB, 3) X(KFL_F64_DIV, 3) \
-  X(ADD2_I32, 4) X(BR_IF64, 2) X(BR_UNLESS64, 2)
+  X(ADD2_I32, 4) X(BR_IF64, 2) X(BR_UNLESS64, 2) \
+  X(ANDW_BRIF, 3) X(ANDW_BRUNLESS, 3) X(LW8_BRIF, 3) X(LW8_BRUNLESS, 3) \
+  X(LW32_BRIF, 3) X(LW32_BRUNLESS, 3)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the

@@ -1555,6 +1555,43 @@ static void test_fused_pairs(void **state) {
       O(LOCAL_GET), 0, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 5), LOAM_OK);
   assert_int_equal((uint32_t)got, 15);
+  /* op; local.tee / local.set + local.get; br_if / br_unless: the op
+   * writes the local and branches on it (ANDW_, LW8_, LW32_) */
+  memcpy(m + 300, "\x00\x00\x00\x00\x7f\x00\x00\x80", 8);
+  for (int kind = 0; kind < 3; kind++)
+    for (int tee = 0; tee < 2; tee++)
+      for (int unless = 0; unless < 2; unless++)
+        for (uint32_t v = 0; v < 3; v++) {
+          /* and: a & 0xff of 0x100, 0x17f, 0x180; loads from 300, 304, 307 */
+          uint64_t a = kind == 0 ? 0x100u + v * 0x7f + (v == 2) : 300 + v * 4 - (v == 2);
+          uint64_t p0 = kind == 0 ? O(I32_CONST) : (kind == 1 ? O(I32_LOAD8_U) : O(I32_LOAD));
+          uint64_t p1 = kind == 0 ? 0xff : 0;
+          uint64_t want = kind == 0 ? (a & 0xff)
+                        : kind == 1 ? m[a] : (uint32_t)(m[a] | m[a + 1] << 8 | m[a + 2] << 16 | (uint32_t)m[a + 3] << 24);
+          uint64_t br = unless ? O(BR_UNLESS) : O(BR_IF);
+          bool taken = unless ? want == 0 : want != 0;
+          if (kind == 0 && tee)
+            DEF(0, "wbr", "i:i", 1, O(LOCAL_GET), 0, p0, p1, O(I32_AND), O(LOCAL_TEE), 1,
+                /* 7 */ br, 12, O(LOCAL_GET), 1, O(RETURN), /* 12 */ O(LOCAL_GET), 1,
+                O(I32_CONST), 1000, O(I32_ADD), O(RETURN));
+          else if (kind == 0)
+            DEF(0, "wbr", "i:i", 1, O(LOCAL_GET), 0, p0, p1, O(I32_AND), O(LOCAL_SET), 1,
+                O(LOCAL_GET), 1, /* 9 */ br, 14, O(LOCAL_GET), 1, O(RETURN),
+                /* 14 */ O(LOCAL_GET), 1, O(I32_CONST), 1000, O(I32_ADD), O(RETURN));
+          else if (tee)
+            DEF(0, "wbr", "i:i", 1, O(LOCAL_GET), 0, p0, p1, O(LOCAL_TEE), 1,
+                /* 6 */ br, 11, O(LOCAL_GET), 1, O(RETURN), /* 11 */ O(LOCAL_GET), 1,
+                O(I32_CONST), 1000, O(I32_ADD), O(RETURN));
+          else
+            DEF(0, "wbr", "i:i", 1, O(LOCAL_GET), 0, p0, p1, O(LOCAL_SET), 1,
+                O(LOCAL_GET), 1, /* 8 */ br, 13, O(LOCAL_GET), 1, O(RETURN),
+                /* 13 */ O(LOCAL_GET), 1, O(I32_CONST), 1000, O(I32_ADD), O(RETURN));
+          assert_int_equal(call(0, &got, 1, GARBAGE | a), LOAM_OK);
+          assert_int_equal((uint32_t)got, (uint32_t)(want + (taken ? 1000 : 0)));
+          if (kind)
+            assert_int_equal(call(0, &got, 1, WASM_PAGE_SIZE - (kind == 1 ? 0 : 3)),
+                             LOAM_TRAP_OOB_MEMORY);
+        }
   /* return local 1 directly */
   DEF(0, "retlocal", "ii:i", 0, O(LOCAL_GET), 1, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
