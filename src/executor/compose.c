@@ -188,17 +188,21 @@ struct ex_stub_inst {
   size_t nads;
 };
 
-/* A trap for the calling guest; codes that are not traps become host traps. */
-static loam_status trap_with(loam_caller *c, const loam_error *e, const char *ctx) {
+/* A trap for the calling guest; codes that are not traps become host traps.
+ * A generated stub writes an rpc error's message to stderr and aborts: the
+ * trap quotes that line, so the caller's error says why. */
+static loam_status trap_with(loam_caller *c, const ex_runtime *rt, const loam_error *e,
+                             const char *ctx) {
   loam_status code = LOAM_IS_TRAP(e->code) ? e->code : LOAM_TRAP_HOST;
   if (code == LOAM_TRAP_EXIT || code == LOAM_TRAP_INTERRUPTED || code == LOAM_TRAP_FUEL ||
       code == LOAM_TRAP_DEADLINE)
     return loam_caller_trap(c, code, e->exit_code, "%s", e->message);
-  /* generated stubs write an rpc-error's message to stderr, then abort */
-  return loam_caller_trap(c, code, 0, "%s: %s%s", ctx, e->message,
-                          code == LOAM_TRAP_UNREACHABLE
-                              ? " (the stub aborted: its stderr in the worker's log says why)"
-                              : "");
+  if (code != LOAM_TRAP_UNREACHABLE)
+    return loam_caller_trap(c, code, 0, "%s: %s", ctx, e->message);
+  char why[400];
+  ex_stderr_last_line(rt, why, sizeof why);
+  return loam_caller_trap(c, code, 0, "%s: %s (the stub aborted: %s)", ctx, e->message,
+                          why[0] ? why : "its stderr in the worker's log says why");
 }
 
 /* Runs the stub's destructor for rep after its own handle went away. */
@@ -207,7 +211,7 @@ static loam_status destroy(loam_caller *c, adapter *a, uint32_t rep) {
   loam_val arg = loam_val_i32(rep);
   loam_error e;
   if (loam_call(a->rt->store, a->dtor, &arg, 1, NULL, 0, &e) == LOAM_OK) return LOAM_OK;
-  return trap_with(c, &e, a->name);
+  return trap_with(c, a->rt, &e, a->name);
 }
 
 /* [resource-new]R, [resource-rep]R and [resource-drop]R on the shared
@@ -224,7 +228,7 @@ static loam_status intrinsic(loam_caller *c, uint64_t *slots, void *user) {
   case AD_REP: ok = loam_handles_rep(h, v, a->resource, &out, &e); break;
   default: ok = loam_handles_drop(h, v, a->resource, &destroyed, &out, &e); break;
   }
-  if (!ok) return trap_with(c, &e, a->name);
+  if (!ok) return trap_with(c, a->rt, &e, a->name);
   if (a->kind == AD_DROP) return destroyed ? destroy(c, a, out) : LOAM_OK;
   slots[0] = out;
   return LOAM_OK;
@@ -299,19 +303,20 @@ static loam_status adapt_call(loam_caller *c, uint64_t *slots, void *user) {
   loam_value *params[EX_MAX_SIG] = {0}, *results[EX_MAX_SIG] = {0};
   loam_error e;
   if (!loam_abi_lift_params(&a->caller, &a->sig, slots, params, &e))
-    return trap_with(c, &e, a->name);
+    return trap_with(c, a->rt, &e, a->name);
   loam_status st = LOAM_OK;
   for (uint32_t i = 0; i < a->sig.nparams && i < 64; i++)
     if ((a->fix_params >> i & 1) &&
         !borrows_to_reps(rt->handles, params[i], a->sig.params[i], a->si->stub->iface, &e)) {
-      st = trap_with(c, &e, a->name);
+      st = trap_with(c, a->rt, &e, a->name);
       break;
     }
   if (st == LOAM_OK) {
+    rt->stderr_tail[0] = '\0'; /* a trap quotes what the stub writes from here */
     if (loam_abi_call(&a->si->guest, a->export_name, &a->sig, params, results, &e) != LOAM_OK)
-      st = trap_with(c, &e, a->export_name);
+      st = trap_with(c, a->rt, &e, a->export_name);
     else if (!loam_abi_lower_results(&a->caller, &a->sig, slots, results, &e))
-      st = trap_with(c, &e, a->name);
+      st = trap_with(c, a->rt, &e, a->name);
   }
   for (uint32_t i = 0; i < a->sig.nparams; i++) loam_value_free(params[i]);
   for (uint32_t i = 0; i < a->sig.nresults; i++) loam_value_free(results[i]);

@@ -128,6 +128,10 @@ typedef struct ex_runtime {
   loam_handles *handles;
   struct ex_rpc_state *rpc;     /* rpc.c: host resource objects, call count */
   struct ex_stub_inst *stub_insts; /* compose.c: one per template stub */
+  /* The last bytes the guest wrote to stderr (NUL-terminated), so a trap
+   * that follows a message (a generated stub's rpc error, then abort) can
+   * quote it: see ex_stderr_last_line. */
+  char stderr_tail[512];
   size_t nstub_insts;
 } ex_runtime;
 
@@ -209,6 +213,9 @@ bool ex_check_value(const loam_value *v, const loam_type *t, const char *path,
 
 /* hook.c: the WASI hook (record live, answer on replay). */
 loam_status ex_wasi_hook(void *user, loam_wasi_phase phase, loam_wasi_call *call);
+/* The last non-empty line of what the guest wrote to stderr, copied to buf
+ * (empty when none). */
+void ex_stderr_last_line(const ex_runtime *rt, char *buf, size_t cap);
 
 /* runtime.c */
 bool ex_runtime_load(struct loam_executor *ex, ex_worker *w, loam_error *err);

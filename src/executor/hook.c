@@ -84,6 +84,28 @@ static loam_oplog_entry *next_recorded(ex_runtime *rt) {
   return rt->replaying && rt->replay_pos < rt->nreplay ? &rt->replay[rt->replay_pos] : NULL;
 }
 
+/* Keeps the last sizeof rt->stderr_tail - 1 bytes written to stderr. */
+static void keep_stderr_tail(ex_runtime *rt, const uint8_t *bytes, size_t len) {
+  size_t cap = sizeof rt->stderr_tail - 1, have = strlen(rt->stderr_tail);
+  if (len >= cap) {
+    bytes += len - cap;
+    len = cap;
+  }
+  size_t keep = have + len > cap ? cap - len : have;
+  memmove(rt->stderr_tail, rt->stderr_tail + have - keep, keep);
+  memcpy(rt->stderr_tail + keep, bytes, len);
+  rt->stderr_tail[keep + len] = '\0';
+}
+
+void ex_stderr_last_line(const ex_runtime *rt, char *buf, size_t cap) {
+  const char *s = rt->stderr_tail;
+  size_t end = strlen(s);
+  while (end > 0 && (s[end - 1] == '\n' || s[end - 1] == '\r')) end--;
+  size_t start = end;
+  while (start > 0 && s[start - 1] != '\n') start--;
+  snprintf(buf, cap, "%.*s", (int)(end - start), s + start);
+}
+
 /* Guest output: written to the oplog as LOG (live) or matched against the
  * recorded LOG (replay); never to a host fd. */
 static loam_status on_output(ex_runtime *rt, loam_wasi_call *c) {
@@ -120,6 +142,7 @@ static loam_status on_output(ex_runtime *rt, loam_wasi_call *c) {
       rt->ex->opt.on_output(rt->ex->opt.output_user, rt->w->tmpl_name, rt->w->name,
                             (int)c->args[0], bytes, len);
   }
+  if (c->args[0] == 2) keep_stderr_tail(rt, bytes, len);
   uint32_t n32 = (uint32_t)len;
   memcpy(nwritten, &n32, 4);
   free(bytes);

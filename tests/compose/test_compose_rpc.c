@@ -221,6 +221,9 @@ static void test_remote_trap(void **state) {
   /* the trap names the stub function it came from */
   assert_non_null(strstr(err.message, "test:callee-stub/stub-callee#[method]api.blocking-boom"));
   assert_non_null(strstr(err.message, "the stub aborted"));
+  /* and quotes the line the stub wrote before aborting: the rpc error */
+  assert_non_null(strstr(err.message, "(the stub aborted: rpc error calling boom: "
+                                      "remote-internal-error"));
   /* the stub wrote the rpc-error to the caller's stderr (its log) first */
   char *log = loam_worker_oplog_json(f->ex, "caller", "c-boom", 0, 0, &err);
   assert_non_null(log);
