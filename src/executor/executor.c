@@ -141,16 +141,33 @@ static ex_template *tmpl_from_row(struct loam_executor *ex, loam_ds_template *ro
   return tmpl_add(ex, t);
 }
 
+/* Marks t the newest version of its name unless the cache already holds a
+ * newer one (a registration that raced a lookup of the store). [mu] held. */
+static void tmpl_mark_latest(struct loam_executor *ex, ex_template *t) {
+  for (ex_template *o = ex->templates; o; o = o->next)
+    if (o != t && !strcmp(o->name, t->name) && o->info.version > t->info.version) return;
+  for (ex_template *o = ex->templates; o; o = o->next)
+    if (!strcmp(o->name, t->name)) o->latest = o == t;
+}
+
+/* The cached template marked newest of `name`, or NULL. [mu] held. */
+static ex_template *tmpl_latest(struct loam_executor *ex, const char *name) {
+  for (ex_template *t = ex->templates; t; t = t->next)
+    if (t->latest && !strcmp(t->name, name)) return t;
+  return NULL;
+}
+
 /* Version `version` (0 = latest) of template `name`, from the cache or the
- * store. Latest always asks the store (another version may be newer). */
+ * store. Every registration goes through this executor (it owns its data
+ * directory), so once the store has told which version is the newest, the
+ * cache knows it from then on: an RPC resolving its target by name costs
+ * no store read (and no copy of the module's bytes). */
 static ex_template *tmpl_get(struct loam_executor *ex, const char *name, uint32_t version,
                              loam_error *err) {
-  if (version) {
-    pthread_mutex_lock(&ex->mu);
-    ex_template *t = tmpl_cached(ex, name, version);
-    pthread_mutex_unlock(&ex->mu);
-    if (t) return t;
-  }
+  pthread_mutex_lock(&ex->mu);
+  ex_template *hit = version ? tmpl_cached(ex, name, version) : tmpl_latest(ex, name);
+  pthread_mutex_unlock(&ex->mu);
+  if (hit) return hit;
   loam_ds_template row = {0};
   if (!loam_ds_template_get(ex->ds, name, version, &row, err)) {
     if (err->code == LOAM_ERR_NOT_FOUND)
@@ -162,6 +179,11 @@ static ex_template *tmpl_get(struct loam_executor *ex, const char *name, uint32_
   pthread_mutex_unlock(&ex->mu);
   if (!t) t = tmpl_from_row(ex, &row, err);
   loam_ds_template_clear(&row);
+  if (t && !version) {
+    pthread_mutex_lock(&ex->mu);
+    tmpl_mark_latest(ex, t);
+    pthread_mutex_unlock(&ex->mu);
+  }
   return t;
 }
 
@@ -185,7 +207,11 @@ const loam_template_info *loam_template_register(loam_executor *ex, const char *
   t->info.id = (uint64_t)row.id;
   t->info.version = row.version;
   loam_ds_template_clear(&row);
-  return &tmpl_add(ex, t)->info;
+  t = tmpl_add(ex, t);
+  pthread_mutex_lock(&ex->mu);
+  tmpl_mark_latest(ex, t);
+  pthread_mutex_unlock(&ex->mu);
+  return &t->info;
 }
 
 const loam_template_info *loam_template_get(loam_executor *ex, const char *name,

@@ -41,6 +41,8 @@ typedef struct ex_template {
   loam_export_info *export_infos;
   loam_template_info info;
   bool has_initialize;
+  bool latest;                  /* [mu] known to be the newest version of its
+                                   name (see tmpl_get in executor.c) */
   struct ex_stub *stubs;        /* compose.c: stub modules linked in */
   size_t nstubs;
   struct ex_template *next;

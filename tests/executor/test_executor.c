@@ -631,6 +631,11 @@ static void test_versions(void **state) {
   assert_int_equal(must_u64(ex, "app", "old", "get", 0, 0, NULL), 5);
   assert_non_null(loam_template_get(ex, "app", 1, &err));
   assert_int_equal(loam_template_get(ex, "app", 0, &err)->version, 2);
+  /* the newest version is cached from then on; a registration moves it */
+  assert_non_null(register_guest(ex, "app", "counter", &err));
+  assert_int_equal(loam_template_get(ex, "app", 0, &err)->version, 3);
+  assert_int_equal(loam_template_get(ex, "app", 2, &err)->version, 2);
+  assert_int_equal(loam_template_get(ex, "app", 0, &err)->version, 3);
   loam_executor_close(ex);
   remove_dir(dir);
   free(dir);
