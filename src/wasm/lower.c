@@ -474,20 +474,7 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
   entry e = L->st[p];
   bool in_place = true;  /* nothing below the condition to materialise */
   for (uint32_t q = 0; q < p && in_place; q++) in_place = L->st[q].kind == E_STK;
-  if (e.kind == E_REG && e.v == L->set_local && L->n == L->set_n &&
-      L->label_at != L->n && wbr_of(L->set_op) && in_place) {
-    /* op; local.set/tee d; (local.get d;) br_if: the op writes d and
-     * branches on it */
-    uint32_t u = L->set_start;
-    c.fused = L->set_op;
-    c.d = FLD(L, u, 0);
-    c.a = FLD(L, u, 1);
-    c.b = FLD(L, u, 2);
-    L->n = u;
-    L->last_op = 0;
-    L->last_dst = L->prev_dst = NONE;
-    L->kadd_prev = L->kadd_at = NONE;
-  } else if (e.kind == E_STK && L->last_dst == S(L, p) &&
+  if (e.kind == E_STK && L->last_dst == S(L, p) &&
       (brif_of[L->last_op] || L->last_op == WASM_R_U_I32_EQZ ||
        L->last_op == WASM_R_U_I64_EQZ)) {
     uint32_t u = L->last_start;
@@ -497,6 +484,21 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
     unemit(L);  /* the compare becomes part of the branch */
   } else {
     c.a = slot(L, p);
+  }
+  if ((c.fused == 0 || c.fused == WASM_R_U_I32_EQZ) && c.a == L->set_local &&
+      L->n == L->set_n && L->label_at != L->n && wbr_of(L->set_op) && in_place) {
+    /* op; local.set/tee d; (local.get d; i32.eqz;) br_if: the op writes d
+     * and branches on it */
+    uint32_t u = L->set_start;
+    if (c.fused) when = !when;
+    c.fused = L->set_op;
+    c.d = FLD(L, u, 0);
+    c.a = FLD(L, u, 1);
+    c.b = FLD(L, u, 2);
+    L->n = u;
+    L->last_op = 0;
+    L->last_dst = L->prev_dst = NONE;
+    L->kadd_prev = L->kadd_at = NONE;
   }
   flush(L);
   uint32_t k;

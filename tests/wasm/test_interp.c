@@ -1592,6 +1592,17 @@ static void test_fused_pairs(void **state) {
             assert_int_equal(call(0, &got, 1, WASM_PAGE_SIZE - (kind == 1 ? 0 : 3)),
                              LOAM_TRAP_OOB_MEMORY);
         }
+  /* ... and with i32.eqz between: the branch sense flips */
+  for (int unless = 0; unless < 2; unless++)
+    for (uint32_t v = 0; v < 2; v++) {
+      DEF(0, "wbreqz", "i:i", 1, O(LOCAL_GET), 0, O(I32_LOAD8_U), 0, O(LOCAL_TEE), 1,
+          O(I32_EQZ), /* 7 */ unless ? O(BR_UNLESS) : O(BR_IF), 12, O(LOCAL_GET), 1,
+          O(RETURN), /* 12 */ O(LOCAL_GET), 1, O(I32_CONST), 1000, O(I32_ADD), O(RETURN));
+      uint32_t addr = v ? 304 : 300, want = m[addr];
+      bool taken = unless ? want != 0 : want == 0;
+      assert_int_equal(call(0, &got, 1, addr), LOAM_OK);
+      assert_int_equal((uint32_t)got, want + (taken ? 1000 : 0));
+    }
   /* return local 1 directly */
   DEF(0, "retlocal", "ii:i", 0, O(LOCAL_GET), 1, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
