@@ -356,6 +356,14 @@ r_ANDW_BRUNLESS: {
   }
   LOAD_BRANCH(LW8_BRIF, uint8_t, true) LOAD_BRANCH(LW8_BRUNLESS, uint8_t, false)
   LOAD_BRANCH(LW32_BRIF, uint32_t, true) LOAD_BRANCH(LW32_BRUNLESS, uint32_t, false)
+r_EQAND_BRIF:
+  BRANCH((uint32_t)fp[FA] == ((uint32_t)fp[FB] & FC), FD, 3);
+r_EQAND_BRUNLESS:
+  BRANCH((uint32_t)fp[FA] != ((uint32_t)fp[FB] & FC), FD, 3);
+r_NEAND_BRIF:
+  BRANCH((uint32_t)fp[FA] != ((uint32_t)fp[FB] & FC), FD, 3);
+r_NEAND_BRUNLESS:
+  BRANCH((uint32_t)fp[FA] == ((uint32_t)fp[FB] & FC), FD, 3);
 r_BR_IF64:
   BRANCH(fp[FA] != 0, FB, 2);
 r_BR_UNLESS64:

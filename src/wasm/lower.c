@@ -420,7 +420,8 @@ static void jump(lw *L, uint32_t target, uint32_t drop, uint32_t keep) {
   barrier(L);
 }
 
-/* How a conditional branch tests: a fused compare (op != 0) or a slot. */
+/* How a conditional branch tests: a fused compare (op != 0) or a slot; d is
+ * the local a write-and-branch op writes, or the slot EQAND/NEAND compare. */
 typedef struct cond { uint32_t fused, a, b, d; } cond;
 
 /* The write-and-branch op (…W_BRIF; the BRUNLESS form follows it) for an
@@ -438,7 +439,13 @@ static uint32_t wbr_of(uint32_t rop) {
  * its start and sets *k to the index of its offset field. */
 static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
   uint32_t u;
-  if (c->d != NONE) {
+  if (c->fused == WASM_R_EQAND_BRIF || c->fused == WASM_R_NEAND_BRIF) {
+    u = emit(L, c->fused + (when ? 0 : 1), 3);
+    FLD(L, u, 0) = c->d;
+    FLD(L, u, 1) = c->a;
+    FLD(L, u, 2) = c->b;
+    *k = 3;
+  } else if (c->d != NONE) {
     u = emit(L, wbr_of(c->fused) + (when ? 0 : 1), 3);
     FLD(L, u, 0) = c->d;
     FLD(L, u, 1) = c->a;
@@ -485,7 +492,18 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
   } else {
     c.a = slot(L, p);
   }
-  if ((c.fused == 0 || c.fused == WASM_R_U_I32_EQZ) && c.a == L->set_local &&
+  if ((c.fused == WASM_R_R_I32_EQ || c.fused == WASM_R_R_I32_NE) &&
+      L->last_dst != NONE && L->last_op == WASM_R_K_I32_AND &&
+      L->last_dst >= S(L, L->h) && (L->last_dst == c.b || L->last_dst == c.a)) {
+    /* a == (b & k): the and's result is a dead stack temporary */
+    uint32_t u = L->last_start, other = L->last_dst == c.b ? c.a : c.b;
+    bool eq = c.fused == WASM_R_R_I32_EQ;
+    c.fused = eq ? WASM_R_EQAND_BRIF : WASM_R_NEAND_BRIF;
+    c.d = other;
+    c.a = FLD(L, u, 1);
+    c.b = FLD(L, u, 2);
+    unemit(L);
+  } else if ((c.fused == 0 || c.fused == WASM_R_U_I32_EQZ) && c.a == L->set_local &&
       L->n == L->set_n && L->label_at != L->n && wbr_of(L->set_op) && in_place) {
     /* op; local.set/tee d; (local.get d; i32.eqz;) br_if: the op writes d
      * and branches on it */

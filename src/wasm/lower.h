@@ -54,6 +54,9 @@
  *      LW8_BRIF d a x o / LW8_BRUNLESS, LW32_* (d = i32.load8_u / i32.load
  *                    of a + x, then branch on d): a value set or teed into
  *                    local d and tested at once
+ *      EQAND_BRIF a b k o (branch if a == (b & k)), EQAND_BRUNLESS,
+ *                    NEAND_*: i32 compare with a masked value (the
+ *                    char-by-char loops of string functions)
  *      BR_IF64 a o / BR_UNLESS64 a o (i64.eqz + br_unless / br_if: all 64
  *                    bits tested)
  *      ADD2_I32 d a d2 a2 k k2 (two i32 adds of constants in a row, in
@@ -99,7 +102,8 @@
   X(KF_F64_MUL, 3) X(KF_F64_DIV, 3) X(KFL_F64_SUB, 3) X(KFL_F64_DIV, 3) \
   X(ADD2_I32, 4) X(BR_IF64, 2) X(BR_UNLESS64, 2) \
   X(ANDW_BRIF, 3) X(ANDW_BRUNLESS, 3) X(LW8_BRIF, 3) X(LW8_BRUNLESS, 3) \
-  X(LW32_BRIF, 3) X(LW32_BRUNLESS, 3)
+  X(LW32_BRIF, 3) X(LW32_BRUNLESS, 3) X(EQAND_BRIF, 3) X(EQAND_BRUNLESS, 3) \
+  X(NEAND_BRIF, 3) X(NEAND_BRUNLESS, 3)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the

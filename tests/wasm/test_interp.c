@@ -1603,6 +1603,26 @@ static void test_fused_pairs(void **state) {
       assert_int_equal(call(0, &got, 1, addr), LOAM_OK);
       assert_int_equal((uint32_t)got, want + (taken ? 1000 : 0));
     }
+  /* a == (b & k) / a != (b & k) + br_if / br_unless, and on either side */
+  static const wasm_op cmp[] = {O(I32_EQ), O(I32_NE)};
+  for (int ci = 0; ci < 2; ci++)
+    for (int unless = 0; unless < 2; unless++)
+      for (int left = 0; left < 2; left++)
+        for (uint32_t b = 0x1ff; b <= 0x200; b++) {
+          uint64_t br = unless ? O(BR_UNLESS) : O(BR_IF);
+          if (left)
+            DEF(0, "andcmp", "ii:i", 0, O(LOCAL_GET), 1, O(I32_CONST), 0xff, O(I32_AND),
+                O(LOCAL_GET), 0, cmp[ci], /* 8 */ br, 13, O(I32_CONST), 1, O(RETURN),
+                /* 13 */ O(I32_CONST), 2, O(RETURN));
+          else
+            DEF(0, "andcmp", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_CONST),
+                0xff, O(I32_AND), cmp[ci], /* 8 */ br, 13, O(I32_CONST), 1, O(RETURN),
+                /* 13 */ O(I32_CONST), 2, O(RETURN));
+          bool eq = 0xff == (b & 0xff), c = ci ? !eq : eq;
+          bool taken = unless ? !c : c;
+          assert_int_equal(call(0, &got, 2, GARBAGE | 0xff, GARBAGE | b), LOAM_OK);
+          assert_int_equal((uint32_t)got, taken ? 2 : 1);
+        }
   /* return local 1 directly */
   DEF(0, "retlocal", "ii:i", 0, O(LOCAL_GET), 1, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
