@@ -364,6 +364,12 @@ r_NEAND_BRIF:
   BRANCH((uint32_t)fp[FA] != ((uint32_t)fp[FB] & FC), FD, 3);
 r_NEAND_BRUNLESS:
   BRANCH((uint32_t)fp[FA] == ((uint32_t)fp[FB] & FC), FD, 3);
+r_BR_TABLE_LK8: {
+  uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[FA] + FC) + FD;
+  if (UNLIKELY(ea + 1 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  uint32_t i = membase[ea], n = FB;
+  BRANCH(true, pc[3 + (i < n ? i : n)].f[0], 0);
+}
 r_BR_IF64:
   BRANCH(fp[FA] != 0, FB, 2);
 r_BR_UNLESS64:

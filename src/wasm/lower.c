@@ -219,6 +219,7 @@ static const uint8_t plain_len[] = {
 uint32_t wasm_rop_length(uint32_t op, const wasm_cell *at) {
   if (op < WASM_OP_COUNT) return 2u + wasm_op_nimm[op];
   if (op == WASM_R_BR_TABLE) return 3u + at[1].f[1];
+  if (op == WASM_R_BR_TABLE_LK8) return 4u + at[1].f[1];
   if (op < WASM_R_R_I32_EQ) return plain_len[op - WASM_OP_COUNT];
   if (op < WASM_R_U_I32_EQZ) return 3;
   if (op < WASM_R_BRIF_I32_EQ) return 2;
@@ -533,13 +534,28 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
 
 static void br_table(lw *L, uint32_t pc) {
   const wasm_cell *at = &L->c->cells[pc];
-  uint32_t n = at[1].u32;
-  uint32_t idx = slot(L, L->h - 1);
+  uint32_t n = at[1].u32, p = L->h - 1, idx, k = 0, x = 0, f0 = 2;
+  bool lk8 = L->st[p].kind == E_STK && L->last_dst == S(L, p) &&
+             L->last_op == WASM_R_LK_I32_LOAD8_U;
+  if (lk8) {  /* the index loaded just before: a bytecode dispatch */
+    uint32_t ls = L->last_start;
+    idx = FLD(L, ls, 1);
+    k = FLD(L, ls, 2);
+    x = FLD(L, ls, 3);
+    unemit(L);
+  } else {
+    idx = slot(L, p);
+  }
   L->h--;
   flush(L);
-  uint32_t u = emit(L, WASM_R_BR_TABLE, 3 + n);
+  uint32_t u = emit(L, lk8 ? WASM_R_BR_TABLE_LK8 : WASM_R_BR_TABLE, 3 + n + lk8);
   FLD(L, u, 0) = idx;
   FLD(L, u, 1) = n;
+  if (lk8) {
+    FLD(L, u, 2) = k;
+    FLD(L, u, 3) = x;
+    f0 = 4;  /* the offsets start a cell later */
+  }
   bool stubs = false;
   for (uint32_t i = 0; i <= n; i++) {
     uint32_t target = at[2 + 2 * i].u32;
@@ -549,7 +565,7 @@ static void br_table(lw *L, uint32_t pc) {
       stubs = true;
       continue;
     }
-    add_fix(L, u, 2 + 2 * i, target);
+    add_fix(L, u, f0 + 2 * i, target);
     set_th(L, target, L->h - drop);
   }
   for (uint32_t i = 0; stubs && i <= n; i++) {
@@ -557,7 +573,7 @@ static void br_table(lw *L, uint32_t pc) {
     uint64_t adj = at[3 + 2 * i].u64;
     uint32_t drop = (uint32_t)(adj >> 32), keep = (uint32_t)adj;
     if (!((drop && keep) || is_return(L, target))) continue;
-    FLD(L, u, 2 + 2 * i) = L->n - u;
+    FLD(L, u, f0 + 2 * i) = L->n - u;
     jump(L, target, drop, keep);
   }
   L->live = false;

@@ -57,6 +57,8 @@
  *      EQAND_BRIF a b k o (branch if a == (b & k)), EQAND_BRUNLESS,
  *                    NEAND_*: i32 compare with a masked value (the
  *                    char-by-char loops of string functions)
+ *      BR_TABLE_LK8 a n k x, then n+1 cells o (BR_TABLE on the i32.load8_u
+ *                    of (a + k) + x: a bytecode interpreter's dispatch)
  *      BR_IF64 a o / BR_UNLESS64 a o (i64.eqz + br_unless / br_if: all 64
  *                    bits tested)
  *      ADD2_I32 d a d2 a2 k k2 (two i32 adds of constants in a row, in
@@ -103,7 +105,8 @@
   X(ADD2_I32, 4) X(BR_IF64, 2) X(BR_UNLESS64, 2) \
   X(ANDW_BRIF, 3) X(ANDW_BRUNLESS, 3) X(LW8_BRIF, 3) X(LW8_BRUNLESS, 3) \
   X(LW32_BRIF, 3) X(LW32_BRUNLESS, 3) X(EQAND_BRIF, 3) X(EQAND_BRUNLESS, 3) \
-  X(NEAND_BRIF, 3) X(NEAND_BRUNLESS, 3)
+  X(NEAND_BRIF, 3) X(NEAND_BRUNLESS, 3) \
+  X(BR_TABLE_LK8, 4)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the

@@ -1623,6 +1623,17 @@ static void test_fused_pairs(void **state) {
           assert_int_equal(call(0, &got, 2, GARBAGE | 0xff, GARBAGE | b), LOAM_OK);
           assert_int_equal((uint32_t)got, taken ? 2 : 1);
         }
+  /* br_table on a byte loaded from (x + k) + offset (BR_TABLE_LK8) */
+  memcpy(m + 400 + 2, "\x00\x01\x02\x07", 4);
+  DEF(0, "lk8table", "i:i", 0, O(LOCAL_GET), 0, O(I32_CONST), 400, O(I32_ADD),
+      O(I32_LOAD8_U), 2, /* 7 */ O(BR_TABLE), 2, 15, 0, 18, 0, 21, 0,
+      /* 15 */ O(I32_CONST), 10, O(RETURN), /* 18 */ O(I32_CONST), 11, O(RETURN),
+      /* 21 */ O(I32_CONST), 12, O(RETURN));
+  for (uint32_t i = 0; i < 4; i++) {
+    assert_int_equal(call(0, &got, 1, GARBAGE | i), LOAM_OK);
+    assert_int_equal((uint32_t)got, i < 2 ? 10 + i : 12);
+  }
+  assert_int_equal(call(0, &got, 1, WASM_PAGE_SIZE - 402), LOAM_TRAP_OOB_MEMORY);
   /* return local 1 directly */
   DEF(0, "retlocal", "ii:i", 0, O(LOCAL_GET), 1, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
