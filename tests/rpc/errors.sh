@@ -46,6 +46,7 @@ rc=$?
 [ $rc != 0 ] && pass || fail "checkout with an unknown template exited 0: $(cat "$WORK/out")"
 [ $rc != 124 ] && pass || fail "checkout with an unknown template hung"
 contains "the CLI reports the failed invocation" "$(err)" "HTTP 422"
+contains "with the stub's message, naming the template" "$(err)" "no template named no-such-template"
 msg="$(why shopping-cart/bad1)"
 contains "the rpc error names the template" "$msg" "no template named no-such-template"
 contains "and lists the ones there are" "$msg" "purchase-history"
