@@ -493,6 +493,17 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
   } else {
     c.a = slot(L, p);
   }
+  if (c.fused == WASM_R_U_I32_EQZ && L->last_dst != NONE && L->last_dst == c.a &&
+      c.a >= S(L, L->h) && brif_of[L->last_op]) {
+    /* op; i32.eqz; br_if: the op's branch with the sense flipped (the
+     * op's result was a dead stack temporary) */
+    uint32_t u = L->last_start;
+    c.fused = L->last_op;
+    c.a = FLD(L, u, 1);
+    c.b = FLD(L, u, 2);
+    unemit(L);
+    when = !when;
+  }
   if ((c.fused == WASM_R_R_I32_EQ || c.fused == WASM_R_R_I32_NE) &&
       L->last_dst != NONE && L->last_op == WASM_R_K_I32_AND &&
       L->last_dst >= S(L, L->h) && (L->last_dst == c.b || L->last_dst == c.a)) {

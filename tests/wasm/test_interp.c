@@ -1623,6 +1623,31 @@ static void test_fused_pairs(void **state) {
           assert_int_equal(call(0, &got, 2, GARBAGE | 0xff, GARBAGE | b), LOAM_OK);
           assert_int_equal((uint32_t)got, taken ? 2 : 1);
         }
+  /* op; i32.eqz; br_if / br_unless: the op's branch, sense flipped */
+  static const wasm_op eqzops[] = {O(I32_LT_S), O(I32_AND), O(I64_GT_U), O(F64_LT)};
+  for (int oi = 0; oi < 4; oi++)
+    for (int kform = 0; kform < 2; kform++)
+      for (int unless = 0; unless < 2; unless++)
+        for (uint64_t a = 0; a < 3; a++) {
+          bool f = oi == 3, wide = oi == 2;
+          uint64_t K = f ? O(F64_CONST) : wide ? O(I64_CONST) : O(I32_CONST);
+          uint64_t k1 = f ? f64b(1.0) : 1, av = f ? f64b((double)a) : a;
+          const char *sig = f ? "F:i" : wide ? "I:i" : "i:i";
+          uint64_t br = unless ? O(BR_UNLESS) : O(BR_IF);
+          uint64_t x = kform ? av : k1, y = kform ? k1 : av;
+          bool v = (uint32_t)bin_ok(eqzops[oi], f ? "FF:i" : wide ? "II:i" : "ii:i", x, y) != 0;
+          if (kform)
+            DEF(0, "opeqz", sig, 0, O(LOCAL_GET), 0, K, k1, eqzops[oi], O(I32_EQZ),
+                /* 6 */ br, 11, O(I32_CONST), 1, O(RETURN), /* 11 */ O(I32_CONST), 2,
+                O(RETURN));
+          else
+            DEF(0, "opeqz", sig, 0, K, k1, O(LOCAL_GET), 0, eqzops[oi], O(I32_EQZ),
+                /* 6 */ br, 11, O(I32_CONST), 1, O(RETURN), /* 11 */ O(I32_CONST), 2,
+                O(RETURN));
+          bool taken = unless ? v : !v;
+          assert_int_equal(call(0, &got, 1, av), LOAM_OK);
+          assert_int_equal((uint32_t)got, taken ? 2 : 1);
+        }
   /* br_table on a byte loaded from (x + k) + offset (BR_TABLE_LK8) */
   memcpy(m + 400 + 2, "\x00\x01\x02\x07", 4);
   DEF(0, "lk8table", "i:i", 0, O(LOCAL_GET), 0, O(I32_CONST), 400, O(I32_ADD),
