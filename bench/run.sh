@@ -10,7 +10,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 loam="${LOAM:-$root/build/loam}"
 runs="${LOAM_BENCH_RUNS:-3}"
-out="$root/build/bench"
+out="${LOAM_BENCH_OUT:-$root/build/bench}"  # where kernels are built
 mkdir -p "$out"
 
 if [ ! -x "$loam" ]; then

@@ -510,6 +510,28 @@ r_MMS_F64: {
   pc += 4;
   NEXT();
 }
+r_MK_F64_MUL: {
+  uint64_t eb = (uint64_t)(uint32_t)((uint32_t)fp[FC] + FD) + pc[3].f[0];
+  if (UNLIKELY(eb + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  double b;
+  memcpy(&b, membase + eb, 8);
+  fp[FA] = wn_bits64(wn_f64(fp[FB]) * b);
+  pc += 4;
+  NEXT();
+}
+r_MMSK_F64: {
+  uint64_t eb = (uint64_t)(uint32_t)((uint32_t)fp[FB] + FC) + FD;
+  uint64_t ec = (uint64_t)(uint32_t)fp[pc[3].f[0]] + pc[3].f[1];
+  if (UNLIKELY(eb + 8 > memsize || ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  double b, c;
+  memcpy(&b, membase + eb, 8);
+  memcpy(&c, membase + ec, 8);
+  double t = wn_f64(fp[FA]) * b;
+  c = t + c;
+  memcpy(membase + ec, &c, 8);
+  pc += 4;
+  NEXT();
+}
 r_RMS_F64: {
   uint64_t ec = (uint64_t)(uint32_t)fp[FC] + FD;
   if (UNLIKELY(ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);

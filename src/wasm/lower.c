@@ -632,6 +632,23 @@ static void binary(lw *L, uint32_t op) {
     fuse_with_last(L, mop, p, pa, pb);
     return;
   }
+  if (op == WASM_OP_F64_MUL && L->last_op == WASM_R_LK_F64_LOAD &&
+      eb.kind == E_STK && L->last_dst == S(L, pb)) {
+    /* a * load(b + k): the right operand loaded just before from an
+     * address with a constant added (an unrolled loop's next element) */
+    uint32_t ls = L->last_start, b = FLD(L, ls, 1), k = FLD(L, ls, 2), x = FLD(L, ls, 3);
+    unemit(L);
+    a = slot(L, pa);
+    L->h -= 2;
+    u = emit(L, WASM_R_MK_F64_MUL, 4);
+    FLD(L, u, 1) = a;
+    FLD(L, u, 2) = b;
+    FLD(L, u, 3) = k;
+    FLD(L, u, 4) = x;
+    set_dst(L, u, S(L, pa));
+    push(L, E_STK, 0);
+    return;
+  }
   uint32_t f64op = L->last_dst != NONE ? fuse64(op, L->last_op) : 0;
   if (f64op) {  /* c o (a i k) in i64, as below */
     if (eb.kind == E_STK && L->last_dst == S(L, pb) && ea.kind != E_K) p = pb;
@@ -771,6 +788,24 @@ static void store(lw *L, uint32_t rop, uint64_t offset) {
     /* x = a op mem[p]; mem[p] = x: one read-modify-write */
     uint32_t mop = L->last_op;
     uint32_t t = FLD(L, ls, 1), ps = L->prev_start;
+    if (mop == WASM_R_M_F64_ADD && L->prev_dst == t && t == S(L, L->h - 1) &&
+        L->prev_op == WASM_R_MK_F64_MUL) {
+      /* the same with the product's operand at (b + k) + x */
+      uint32_t a = FLD(L, ps, 1), b = FLD(L, ps, 2), k = FLD(L, ps, 3), y = FLD(L, ps, 4);
+      uint32_t c = FLD(L, ls, 2), x = FLD(L, ls, 3);
+      unemit(L);
+      unemit(L);
+      uint32_t u = emit(L, WASM_R_MMSK_F64, 4);
+      FLD(L, u, 0) = a;
+      FLD(L, u, 1) = b;
+      FLD(L, u, 2) = k;
+      FLD(L, u, 3) = y;
+      FLD(L, u, 4) = c;
+      FLD(L, u, 5) = x;
+      L->h -= 2;
+      barrier(L);
+      return;
+    }
     if (mop == WASM_R_M_F64_ADD && L->prev_dst == t && t == S(L, L->h - 1) &&
         (L->prev_op == WASM_R_M_F64_MUL || L->prev_op == WASM_R_R_F64_MUL)) {
       /* and a = b * c just before, into the same temporary: one

@@ -65,6 +65,9 @@
  *                    order: the induction variables of a loop)
  *      KF_F64_<op> d a, k64 (d = a op k) | KFL_F64_<op> d a, k64
  *                    (d = k op a): f64 arithmetic with a constant operand
+ *      MK_F64_MUL d a b k x (d = a * the f64 at (b + k) + x, i32.add
+ *                    wrapped) | MMSK_F64 a b k x c x2 (mem[c + x2] = that
+ *                    product + mem[c + x2])
  *      RSUB_I32 d a k (d = k - a: i32.sub with a constant left operand,
  *                    as in negation)
  *      MMS_F64 a b y c x (mem[c + x] = a * mem[b + y] + mem[c + x]) |
@@ -106,7 +109,7 @@
   X(ANDW_BRIF, 3) X(ANDW_BRUNLESS, 3) X(LW8_BRIF, 3) X(LW8_BRUNLESS, 3) \
   X(LW32_BRIF, 3) X(LW32_BRUNLESS, 3) X(EQAND_BRIF, 3) X(EQAND_BRUNLESS, 3) \
   X(NEAND_BRIF, 3) X(NEAND_BRUNLESS, 3) \
-  X(BR_TABLE_LK8, 4)
+  X(BR_TABLE_LK8, 4) X(MK_F64_MUL, 4) X(MMSK_F64, 4)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the

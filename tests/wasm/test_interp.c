@@ -1532,6 +1532,26 @@ static void test_fused_pairs(void **state) {
                             f64b(1.0)), LOAM_TRAP_OOB_MEMORY);
   }
 
+  /* the product's operand at (b + k) + x (MK_F64_MUL, MMSK_F64); b + k
+   * wraps at 32 bits */
+  DEF(0, "mk", "Fi:F", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_CONST), 8, O(I32_ADD),
+      O(F64_LOAD), 16, O(F64_MUL), O(RETURN));
+  memcpy(m + 100 + 24, &seven, 8);
+  assert_int_equal(call(0, &got, 2, f64b(2.0), GARBAGE | 100), LOAM_OK);
+  assert_true(got == f64b(14.0));
+  memcpy(m + 20, &seven, 8);  /* 0xfffffffc + 8 wraps to 4; + 16 */
+  assert_int_equal(call(0, &got, 2, f64b(2.0), 0xfffffffcu), LOAM_OK);
+  assert_true(got == f64b(14.0));
+  assert_int_equal(call(0, &got, 2, f64b(2.0), WASM_PAGE_SIZE - 31), LOAM_TRAP_OOB_MEMORY);
+  DEF(0, "mmsk", "Fii:", 0, O(LOCAL_GET), 2, O(LOCAL_GET), 0, O(LOCAL_GET), 1,
+      O(I32_CONST), 8, O(I32_ADD), O(F64_LOAD), 16, O(F64_MUL), O(LOCAL_GET), 2,
+      O(F64_LOAD), 8, O(F64_ADD), O(F64_STORE), 8, O(RETURN));
+  memcpy(m + 200 + 8, &three, 8);
+  assert_int_equal(call(0, NULL, 3, f64b(2.0), GARBAGE | 100, GARBAGE | 200), LOAM_OK);
+  memcpy(&out, m + 200 + 8, 8);
+  assert_true(out == 17.0);
+  assert_int_equal(call(0, NULL, 3, f64b(2.0), 100, WASM_PAGE_SIZE - 15), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(0, NULL, 3, f64b(2.0), WASM_PAGE_SIZE - 31, 200), LOAM_TRAP_OOB_MEMORY);
   /* MOV2: two arguments moved in a row; in order, even onto each other */
   DEF(1, "sub", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_SUB), O(RETURN));
   DEF(0, "swap", "ii:i", 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0, O(CALL), 1, O(RETURN));
