@@ -29,7 +29,20 @@
  * by the room left on this thread's stack (STACK_MARGIN must hold one more
  * nesting level: the loop's frame, a host function, loam_call). */
 #define MAX_NESTING 1000
+#if defined(__SANITIZE_ADDRESS__)
+#define LOAM_ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LOAM_ASAN_BUILD 1
+#endif
+#endif
+#ifdef LOAM_ASAN_BUILD
+/* AddressSanitizer gives every local of the unoptimised loop its own
+ * padded stack slot: run()'s frame is about half a megabyte there. */
+#define STACK_MARGIN (2048u * 1024)
+#else
 #define STACK_MARGIN (256u * 1024)
+#endif
 static _Thread_local unsigned nesting;
 static _Thread_local uintptr_t stack_floor;  /* 0: not known yet */
 
