@@ -2,6 +2,7 @@
  * wasm32-wasi as a reactor, and the embedded WIT custom section. */
 #define _GNU_SOURCE
 #include "build/build.h"
+#include "util/mkdirs.h"
 #include "wasm/module.h"   /* wasm_fail */
 #include <errno.h>
 #include <spawn.h>
@@ -20,30 +21,9 @@ static bool write_text(const char *path, const char *text, loam_error *err) {
   return ok ? true : wasm_fail(err, LOAM_ERR_NOT_FOUND, "%s: write failed", path);
 }
 
-/* mkdir -p */
-static bool make_dirs(const char *dir, loam_error *err) {
-  char *p = strdup(dir);
-  if (!p) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
-  for (char *s = p + 1;; s++) {
-    bool end = *s == '\0';
-    if (*s == '/' || end) {
-      *s = '\0';
-      if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-        wasm_fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", p, strerror(errno));
-        free(p);
-        return false;
-      }
-      if (end) break;
-      *s = '/';
-    }
-  }
-  free(p);
-  return true;
-}
-
 /* Writes b's files into dir (created if needed). */
 static bool write_bindings(const loam_bindings *b, const char *dir, loam_error *err) {
-  if (!make_dirs(dir, err)) return false;
+  if (!loam_mkdirs(dir, err)) return false;
   char *h = NULL, *c = NULL;
   bool ok = asprintf(&h, "%s/%s.h", dir, b->name) > 0 && asprintf(&c, "%s/%s.c", dir, b->name) > 0;
   if (!ok) wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");

@@ -5,35 +5,21 @@
  */
 #include "compose/compose.h"
 
+#include "wasm/module.h" /* wasm_fail */
 #include "compose/sections.h"
 #include "compose/stubinfo.h"
 #include "loam/wit.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static bool fail(loam_error *err, loam_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(loam_error *err, loam_status code, const char *fmt, ...) {
-  if (!err) return false;
-  err->code = code;
-  err->exit_code = 0;
-  err->backtrace[0] = '\0';
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 /* The whole file, malloc'd; NULL with err set. */
 static uint8_t *read_file(const char *path, size_t *len, loam_error *err) {
   FILE *f = fopen(path, "rb");
-  if (!f) return fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", path, strerror(errno)), NULL;
+  if (!f) return wasm_fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", path, strerror(errno)), NULL;
   uint8_t *b = NULL;
   size_t n = 0, cap = 0;
   for (;;) {
@@ -43,7 +29,7 @@ static uint8_t *read_file(const char *path, size_t *len, loam_error *err) {
       if (!g) {
         free(b);
         fclose(f);
-        return fail(err, LOAM_ERR_NOMEM, "out of memory reading %s", path), NULL;
+        return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory reading %s", path), NULL;
       }
       b = g;
     }
@@ -55,7 +41,7 @@ static uint8_t *read_file(const char *path, size_t *len, loam_error *err) {
   fclose(f);
   if (bad) {
     free(b);
-    return fail(err, LOAM_ERR_NOT_FOUND, "%s: read error", path), NULL;
+    return wasm_fail(err, LOAM_ERR_NOT_FOUND, "%s: read error", path), NULL;
   }
   *len = n;
   return b;
@@ -78,7 +64,7 @@ static bool load_stub(stub *s, loam_error *err) {
   snprintf(what, sizeof what, "stub %s", s->path);
   if (!loam_stub_read(s->bytes, s->len, what, &s->info, err)) return false;
   if (loam_custom_sections(s->bytes, s->len, LOAM_STUB_SECTION, NULL, NULL, &n, err) && n)
-    return fail(err, LOAM_ERR_INVALID, "stub %s is itself composed; give the plain stub",
+    return wasm_fail(err, LOAM_ERR_INVALID, "stub %s is itself composed; give the plain stub",
                 s->path);
   return true;
 }
@@ -92,7 +78,7 @@ static bool stub_serves(const stub *s, const loam_wit *cwit, const char *caller,
   const loam_wit_interface *i = s->info.iface;
   if (!strncmp(name, DROP, sizeof DROP - 1)) {
     if (loam_stub_resource(i, name + sizeof DROP - 1)) return true;
-    return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+    return wasm_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
                 "%s imports %s.%s, but stub %s defines no resource %s", caller, i->id, name,
                 s->path, name + sizeof DROP - 1);
   }
@@ -101,14 +87,14 @@ static bool stub_serves(const stub *s, const loam_wit *cwit, const char *caller,
     char exp[512], why[400];
     snprintf(exp, sizeof exp, "%s#%s", i->id, name);
     if (!loam_module_export_functype(s->info.module, exp, &(loam_functype){0}))
-      return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+      return wasm_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
                   "%s imports %s.%s: stub %s declares it in its WIT but does not export %s",
                   caller, i->id, name, s->path, exp);
     /* the caller was built against the stub's WIT as it is now */
     const loam_wit_func *cf =
         cwit ? loam_stub_func(loam_wit_find_interface(cwit, i->id), name) : NULL;
     if (cf && !loam_stub_func_match(cf, sf, why, sizeof why))
-      return fail(err, LOAM_ERR_IMPORT_TYPE,
+      return wasm_fail(err, LOAM_ERR_IMPORT_TYPE,
                   "%s imports %s.%s with another signature than stub %s has (%s); build the "
                   "caller again against the stub's WIT (loam stubgen add-stub-dependency "
                   "--overwrite, then loam build)",
@@ -120,7 +106,7 @@ static bool stub_serves(const stub *s, const loam_wit *cwit, const char *caller,
   for (uint32_t k = 0; k < i->nfuncs && off < sizeof list; k++)
     off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "",
                             i->funcs[k].core_name);
-  return fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+  return wasm_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
               "%s imports %s.%s, which stub %s does not implement (its interface has: %s); "
               "regenerate the stub and add it to the caller again",
               caller, i->id, name, s->path, i->nfuncs ? list : "nothing");
@@ -148,12 +134,12 @@ static bool write_out(const loam_compose_opts *o, const uint8_t *caller, size_t 
                       const stub *st, loam_error *err) {
   size_t plen = strlen(o->out);
   char *tmp = malloc(plen + 16);
-  if (!tmp) return fail(err, LOAM_ERR_NOMEM, "out of memory");
+  if (!tmp) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
   snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", o->out);
   int fd = mkstemp(tmp);
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!f) {
-    fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", tmp, strerror(errno));
+    wasm_fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", tmp, strerror(errno));
     if (fd >= 0) close(fd), unlink(tmp);
     free(tmp);
     return false;
@@ -180,7 +166,7 @@ static bool write_out(const loam_compose_opts *o, const uint8_t *caller, size_t 
   ok = fclose(f) == 0 && ok;
   if (ok && rename(tmp, o->out) != 0) ok = false;
   if (!ok) {
-    fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", o->out, strerror(errno));
+    wasm_fail(err, LOAM_ERR_NOT_FOUND, "%s: %s", o->out, strerror(errno));
     unlink(tmp);
   }
   free(tmp);
@@ -196,17 +182,17 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
   bool ok = false;
   loam_error e;
   if (!st) {
-    fail(err, LOAM_ERR_NOMEM, "out of memory");
+    wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
     goto done;
   }
   if (!caller) goto done;
   if (!(cm = loam_module_load(caller, clen, &e))) {
-    fail(err, e.code, "%s: %s", o->caller, e.message);
+    wasm_fail(err, e.code, "%s: %s", o->caller, e.message);
     goto done;
   }
   if (!loam_custom_sections(caller, clen, LOAM_STUB_SECTION, NULL, NULL, &nsec, err)) goto done;
   if (nsec) {
-    fail(err, LOAM_ERR_INVALID,
+    wasm_fail(err, LOAM_ERR_INVALID,
          "%s is already composed (it has %zu %s section%s); compose the module `loam build` "
          "wrote",
          o->caller, nsec, LOAM_STUB_SECTION, nsec == 1 ? "" : "s");
@@ -218,7 +204,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
     if (!load_stub(&st[i], err)) goto done;
     for (size_t k = 0; k < i; k++)
       if (!strcmp(st[k].info.iface->id, st[i].info.iface->id)) {
-        fail(err, LOAM_ERR_INVALID, "stubs %s and %s both export %s", st[k].path, st[i].path,
+        wasm_fail(err, LOAM_ERR_INVALID, "stubs %s and %s both export %s", st[k].path, st[i].path,
              st[i].info.iface->id);
         goto done;
       }
@@ -230,14 +216,14 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
       if (!strcmp(st[k].info.iface->id, d.module)) s = &st[k];
     if (s) {
       if (d.kind != LOAM_EXTERN_FUNC) {
-        fail(err, LOAM_ERR_UNKNOWN_IMPORT, "%s imports %s.%s, which is not a function",
+        wasm_fail(err, LOAM_ERR_UNKNOWN_IMPORT, "%s imports %s.%s, which is not a function",
              o->caller, d.module, d.name);
         goto done;
       }
       if (!stub_serves(s, cwit, o->caller, d.name, err)) goto done;
       s->used = true;
     } else if (loam_stub_like(d.module)) {
-      fail(err, LOAM_ERR_UNKNOWN_IMPORT,
+      wasm_fail(err, LOAM_ERR_UNKNOWN_IMPORT,
            "%s imports %s.%s, but no stub given exports %s; add its stub with --stub-wasm",
            o->caller, d.module, d.name, d.module);
       goto done;
@@ -250,7 +236,7 @@ bool loam_compose(const loam_compose_opts *o, loam_error *err) {
       fprintf(o->report, "stub %s is not used by %s: left out\n", st[i].path, o->caller);
   }
   if (!used) {
-    fail(err, LOAM_ERR_NOT_FOUND, "no dependencies of component `%s` were found", o->caller);
+    wasm_fail(err, LOAM_ERR_NOT_FOUND, "no dependencies of component `%s` were found", o->caller);
     goto done;
   }
   if (!write_out(o, caller, clen, st, err)) goto done;

@@ -4,25 +4,11 @@
  */
 #include "compose/stubinfo.h"
 
-#include <stdarg.h>
+#include "wasm/module.h" /* wasm_fail */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool fail(loam_error *err, loam_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool fail(loam_error *err, loam_status code, const char *fmt, ...) {
-  if (!err) return false;
-  err->code = code;
-  err->exit_code = 0;
-  err->backtrace[0] = '\0';
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
-  va_end(ap);
-  return false;
-}
 
 const loam_wit_world *loam_wit_marked_world(const loam_wit *w, const char *text) {
   static const char MARK[] = "// loam:world ";
@@ -51,14 +37,14 @@ bool loam_stub_read(const uint8_t *bytes, size_t len, const char *what, loam_stu
   loam_error e;
   memset(out, 0, sizeof *out);
   if (!(out->module = loam_module_load(bytes, len, &e)))
-    return fail(err, LOAM_ERR_MALFORMED, "%s is not a valid module: %s", what, e.message);
+    return wasm_fail(err, LOAM_ERR_MALFORMED, "%s is not a valid module: %s", what, e.message);
   size_t wlen;
   const uint8_t *wit = loam_module_custom_section(out->module, "loam:wit", &wlen);
   char *text = wit ? malloc(wlen + 1) : NULL;
   if (!text) {
     loam_stub_info_free(out);
-    return wit ? fail(err, LOAM_ERR_NOMEM, "out of memory")
-               : fail(err, LOAM_ERR_INVALID,
+    return wit ? wasm_fail(err, LOAM_ERR_NOMEM, "out of memory")
+               : wasm_fail(err, LOAM_ERR_INVALID,
                       "%s carries no WIT (custom section loam:wit): build stubs with "
                       "`loam stubgen build` or `loam build`",
                       what);
@@ -70,12 +56,12 @@ bool loam_stub_read(const uint8_t *bytes, size_t len, const char *what, loam_stu
   free(text);
   if (!out->wit) {
     loam_stub_info_free(out);
-    return fail(err, LOAM_ERR_INVALID, "%s: its WIT does not resolve: %s", what, e.message);
+    return wasm_fail(err, LOAM_ERR_INVALID, "%s: its WIT does not resolve: %s", what, e.message);
   }
   if (!w || w->nexports != 1 || w->exports[0].kind != LOAM_WIT_ITEM_INTERFACE ||
       !w->exports[0].iface->id) {
     loam_stub_info_free(out);
-    return fail(err, LOAM_ERR_INVALID,
+    return wasm_fail(err, LOAM_ERR_INVALID,
                 "%s: its world must export exactly one interface (the stub interface)", what);
   }
   out->iface = w->exports[0].iface;

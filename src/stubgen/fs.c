@@ -62,26 +62,6 @@ char *sg_fmt(const char *fmt, ...) {
   return s;
 }
 
-bool sg_mkdirs(const char *dir, loam_error *err) {
-  char *p = strdup(dir);
-  if (!p) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
-  for (char *s = p + 1;; s++) {
-    bool end = *s == '\0';
-    if (*s == '/' || end) {
-      *s = '\0';
-      if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-        wasm_fail(err, LOAM_ERR_NOT_FOUND, "cannot create directory %s: %s", p, strerror(errno));
-        free(p);
-        return false;
-      }
-      if (end) break;
-      *s = '/';
-    }
-  }
-  free(p);
-  return true;
-}
-
 bool sg_write(const char *path, const char *text, size_t len, loam_error *err) {
   FILE *f = fopen(path, "wb");
   if (!f) return wasm_fail(err, LOAM_ERR_NOT_FOUND, "cannot write %s: %s", path, strerror(errno));
@@ -191,7 +171,7 @@ static bool copy_file(const char *from, const char *to, loam_error *err) {
 
 bool sg_copy(const char *from, const char *to, loam_error *err) {
   if (!sg_is_dir(from)) return copy_file(from, to, err);
-  if (!sg_mkdirs(to, err)) return false;
+  if (!loam_mkdirs(to, err)) return false;
   size_t n;
   char **names = sg_list_dir(from, &n, err);
   if (!names) return false;

@@ -43,7 +43,7 @@ static bool copy_root_package(const char *source, const char *deps, const loam_w
                               FILE *progress, loam_error *err) {
   const loam_wit_package *p = target->root;
   char *dir = sg_fmt("%s/%s_%s", deps, p->ns, p->name);
-  if (!dir || !sg_mkdirs(dir, err)) {
+  if (!dir || !loam_mkdirs(dir, err)) {
     free(dir);
     return dir ? false : nomem(err);
   }
@@ -121,7 +121,7 @@ static bool write_rpc_deps(const char *source, const char *deps, const loam_wit 
     char *dir = sg_fmt("%s/%s", deps, f->dir);
     if (!dir) return nomem(err);
     say(progress, "Writing %s to %s\n", f->file, dir);
-    bool ok = sg_mkdirs(dir, err) && write_in(dir, f->file, f->text, err);
+    bool ok = loam_mkdirs(dir, err) && write_in(dir, f->file, f->text, err);
     free(dir);
     if (!ok) return false;
   }
@@ -177,7 +177,7 @@ static bool write_source(const char *dest, const loam_stubgen_names *n, FILE *pr
   char *c = ok ? loam_stubgen_c(stub, n->world, err) : NULL;
   ok = c != NULL;
   if (ok) say(progress, "Generating stub source to %s\n", file);
-  ok = ok && sg_mkdirs(src, err) && sg_write(file, c, strlen(c), err);
+  ok = ok && loam_mkdirs(src, err) && sg_write(file, c, strlen(c), err);
   free(c);
   loam_wit_free(stub);
   free(wit);
@@ -204,7 +204,7 @@ bool loam_stubgen_generate(const char *source_wit, const char *dest, const char 
   char *witdir = sg_fmt("%s/wit", dest), *deps = sg_fmt("%s/wit/deps", dest);
   bool ok = text != NULL;
   if (ok && (!witdir || !deps)) ok = nomem(err);
-  ok = ok && sg_mkdirs(deps, err);
+  ok = ok && loam_mkdirs(deps, err);
   if (ok) say(progress, "Generating stub WIT to %s/_stub.wit\n", witdir);
   ok = ok && write_in(witdir, "_stub.wit", text, err) &&
        copy_root_package(source_wit, deps, target, progress, err) &&
@@ -243,7 +243,7 @@ bool loam_stubgen_build(const char *source_wit, const char *dest_wasm, const cha
   char *wit = sg_fmt("%s/wit", tmp), *src = sg_fmt("%s/src/stub.c", tmp);
   char *bindings = sg_fmt("%s/bindings", tmp), *outdir = dir_of(dest_wasm);
   if (ok && (!wit || !src || !bindings || !outdir)) ok = nomem(err);
-  ok = ok && sg_mkdirs(outdir, err);
+  ok = ok && loam_mkdirs(outdir, err);
   if (ok) {
     const char *sources[] = {src};
     loam_build_opts o = {
@@ -255,7 +255,7 @@ bool loam_stubgen_build(const char *source_wit, const char *dest_wasm, const cha
   }
   if (ok && dest_wit) {
     say(progress, "Copying the stub's WIT to %s\n", dest_wit);
-    ok = sg_mkdirs(dest_wit, err) && sg_copy(wit, dest_wit, err);
+    ok = loam_mkdirs(dest_wit, err) && sg_copy(wit, dest_wit, err);
   }
   sg_remove_tree(tmp);
   loam_stubgen_names_free(&n);
@@ -334,7 +334,7 @@ static char *package_of(const char *path) {
 static bool sync_tree(const char *from, const char *to, bool overwrite, bool apply,
                       FILE *progress, loam_error *err) {
   if (sg_is_dir(from)) {
-    if (apply && !sg_mkdirs(to, err)) return false;
+    if (apply && !loam_mkdirs(to, err)) return false;
     size_t n;
     char **names = sg_list_dir(from, &n, err);
     bool ok = names != NULL;
@@ -406,7 +406,7 @@ bool loam_stubgen_add_dependency(const char *stub_wit, const char *dest_wit, boo
   /* twice: first check every file (nothing is written when one conflicts), then copy */
   for (int apply = 0; ok && apply < 2; apply++) {
     if (apply) say(progress, "Adding stub %s to %s\n", stubpkg, dest_wit);
-    if (apply) ok = sg_mkdirs(stubdir, err);
+    if (apply) ok = loam_mkdirs(stubdir, err);
     ok = ok && sync_tree(stubfile, stubto, overwrite, apply, progress, err);
     for (size_t i = 0; ok && i < n; i++) {
       if (names[i][0] == '.') continue;

@@ -4,6 +4,7 @@
 #define LOAM_SG_H
 
 #include "stubgen/stubgen.h"
+#include "util/mkdirs.h" /* loam_mkdirs: mkdir -p */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,8 +24,6 @@ void sg_buf_free(sg_buf *b);
 /* A malloc'd formatted string (NULL when out of memory). */
 char *sg_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* mkdir -p. */
-bool sg_mkdirs(const char *dir, loam_error *err);
 /* Writes text to path (truncating). */
 bool sg_write(const char *path, const char *text, size_t len, loam_error *err);
 /* The whole file, malloc'd and NUL-terminated; NULL with err when unreadable. */
