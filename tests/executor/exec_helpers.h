@@ -16,10 +16,8 @@
 #define LOAM_EXEC_GUEST_DIR "build/tests/executor"
 #endif
 
-/* The bytes of guest `name` (counter, clocks); exits the test if missing. */
-static inline uint8_t *guest_bytes(const char *name, size_t *len) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s.wasm", LOAM_EXEC_GUEST_DIR, name);
+/* The bytes of the file at `path` (malloc'd); exits the test if missing. */
+static inline uint8_t *file_bytes(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "missing guest %s\n", path);
@@ -33,6 +31,13 @@ static inline uint8_t *guest_bytes(const char *name, size_t *len) {
   fclose(f);
   *len = (size_t)n;
   return b;
+}
+
+/* The bytes of guest `name` (counter, clocks); exits the test if missing. */
+static inline uint8_t *guest_bytes(const char *name, size_t *len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s.wasm", LOAM_EXEC_GUEST_DIR, name);
+  return file_bytes(path, len);
 }
 
 /* A fresh temporary data directory (malloc'd path). */

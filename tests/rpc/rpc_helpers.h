@@ -6,6 +6,7 @@
 #ifndef LOAM_TEST_RPC_HELPERS_H
 #define LOAM_TEST_RPC_HELPERS_H
 
+#include "../executor/exec_helpers.h" /* file_bytes, temp_dir, remove_dir */
 #include "loam/executor.h"
 #include "loam/rpc.h"
 
@@ -25,31 +26,7 @@
 static inline uint8_t *rpc_guest_bytes(const char *name, size_t *len) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s.wasm", LOAM_RPC_GUEST_DIR, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "missing guest %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc((size_t)n);
-  if (fread(b, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
-
-static inline char *rpc_temp_dir(void) {
-  char *d = strdup("/tmp/loam-rpc-XXXXXX");
-  if (!mkdtemp(d)) exit(2);
-  return d;
-}
-
-static inline void rpc_remove_dir(const char *d) {
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", d);
+  return file_bytes(path, len);
 }
 
 static inline const loam_template_info *rpc_register(loam_executor *ex, const char *name,

@@ -44,7 +44,7 @@ static void open_ex(fixture *f) {
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
-  f->dir = rpc_temp_dir();
+  f->dir = temp_dir();
   loam_executor_options o = opts();
   loam_error err;
   f->ex = loam_executor_open(f->dir, &o, &err);
@@ -59,7 +59,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   fixture *f = *state;
   loam_executor_close(f->ex);
-  rpc_remove_dir(f->dir);
+  remove_dir(f->dir);
   free(f->dir);
   free(f);
   return 0;

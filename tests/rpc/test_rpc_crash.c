@@ -120,7 +120,7 @@ static uint64_t counter_of(loam_executor *ex, const char *w) {
  * kill_at is non-zero, until SIGKILL kill_us after it reported its
  * kill_at-th attempt), the checks. */
 static void crash_case(const char *fault, unsigned kill_at, unsigned kill_us) {
-  char *dir = rpc_temp_dir();
+  char *dir = temp_dir();
   loam_executor_options o = opts();
   loam_error err;
   loam_executor *ex = loam_executor_open(dir, &o, &err);
@@ -196,7 +196,7 @@ static void crash_case(const char *fault, unsigned kill_at, unsigned kill_us) {
              (unsigned long long)counter_of(ex, "a"), (unsigned long long)counter_of(ex, "b"),
              calls[0], calls[1], calls[2]);
   loam_executor_close(ex);
-  rpc_remove_dir(dir);
+  remove_dir(dir);
   free(dir);
 }
 
