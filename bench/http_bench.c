@@ -5,7 +5,8 @@
  * 127.0.0.1 port, its own temp data directory, fsync on) over libcurl
  * keep-alive connections, next to the same workload through the executor's C
  * API in this process (the baseline, measured in the same run, interleaved),
- * and GET /healthz over the same connections (HTTP without an invocation).
+ * GET /healthz over the same connections (HTTP without an invocation, the
+ * floor), and cold starts (create + first invoke of a new worker) both ways.
  * Usage: http_bench [SECONDS_PER_WAY (default 3)] [CLIENTS... (default 1 16)]
  * The loam binary is $LOAM or <this program's dir>/../loam; the counter guest
  * comes from LOAM_EXEC_GUEST_DIR (or $LOAM_BENCH_GUEST_DIR).
@@ -83,21 +84,31 @@ static void http_healthz(client *c, CURL *h) {
   }
 }
 
+/* A keep-alive easy handle that POSTs inc-by's params; *hl holds its
+ * header list (free both with http_handle_free). */
+static CURL *http_handle(struct curl_slist **hl) {
+  CURL *h = curl_easy_init();
+  *hl = curl_slist_append(NULL, "Content-Type: application/json");
+  *hl = curl_slist_append(*hl, "Expect:");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hl);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"params\":[1]}");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, bench_discard);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  return h;
+}
+
+static void http_handle_free(CURL *h, struct curl_slist *hl) {
+  curl_slist_free_all(hl);
+  curl_easy_cleanup(h);
+}
+
 static void *client_main(void *arg) {
   client *c = arg;
   CURL *h = NULL;
   struct curl_slist *hl = NULL;
-  if (c->base) {
-    h = curl_easy_init();
-    hl = curl_slist_append(hl, "Content-Type: application/json");
-    hl = curl_slist_append(hl, "Expect:");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"params\":[1]}");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, bench_discard);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-  }
+  if (c->base) h = http_handle(&hl);
   /* Client i drives workers i, i+N, i+2N, ...: no two clients share a
    * worker, so nobody queues behind another client's call on a worker. */
   int mine[WORKERS], nmine = 0;
@@ -125,11 +136,41 @@ static void *client_main(void *arg) {
     else inproc_inc(c, name);
     c->lat[c->n++] = bench_now() - t0;
   }
-  if (h) {
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-  }
+  if (h) http_handle_free(h, hl);
   return NULL;
+}
+
+/* Cold start: creating a worker by its first invoke-and-await, one at a
+ * time, n new workers per way, in process and over HTTP alternately (a
+ * fresh connection's handshake is not counted: the handle is warmed on
+ * /healthz first). Prints one row per way. */
+static void cold(loam_executor *ex, const char *base, int n) {
+  struct curl_slist *hl = NULL;
+  CURL *h = http_handle(&hl);
+  client ci = {.ex = ex}, ch = {.base = base};
+  http_healthz(&ch, h);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"params\":[1]}");
+  double *in = malloc((size_t)n * sizeof *in), *http = malloc((size_t)n * sizeof *http);
+  char name[32];
+  for (int k = 0; k < n && !ci.failed && !ch.failed; k++) {
+    snprintf(name, sizeof name, "cold-%d", k);
+    double t0 = bench_now();
+    inproc_inc(&ci, name);
+    in[k] = bench_now() - t0;
+    t0 = bench_now();
+    http_inc(&ch, h, name);
+    http[k] = bench_now() - t0;
+  }
+  http_handle_free(h, hl);
+  if (ci.failed || ch.failed) bench_fail("a cold start failed (see above)");
+  double ip50 = bench_percentile(in, n, 50), hp50 = bench_percentile(http, n, 50);
+  printf("%-8s %-10s %10s %10.1f %10.1f %9d   (create + first invoke-and-await)\n", "cold",
+         "in-process", "", ip50 * 1e6, bench_percentile(in, n, 99) * 1e6, n);
+  printf("%-8s %-10s %10s %10.1f %10.1f %9d   p50 http/in-process %.2fx (+%.0f us)\n", "cold",
+         "http", "", hp50 * 1e6, bench_percentile(http, n, 99) * 1e6, n, hp50 / ip50,
+         (hp50 - ip50) * 1e6);
+  free(in);
+  free(http);
 }
 
 /* One way of invoking, accumulated over its interleaved slices. */
@@ -259,6 +300,7 @@ int main(int argc, char **argv) {
            (b.cpu_self + b.cpu_server - a.cpu_self) * 1e6);
     fflush(stdout);
   }
+  cold(ex, base, 40);
   loam_executor_close(ex);
   bench_remove_dir(dir);
   free(dir);
