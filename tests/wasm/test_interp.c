@@ -818,9 +818,15 @@ static void *interrupter(void *arg) {
   return NULL;
 }
 
-static void test_interrupt(void **state) {
-  (void)state;
-  def_spin();
+/* The timing bounds below hold for the interpreter's checks, but a loaded
+ * machine can deschedule the test thread for longer than the bound: each
+ * measurement is taken up to three times and the best one is checked (a
+ * missing check at loop headers makes every attempt miss, or hang). */
+enum { TIMING_ATTEMPTS = 3 };
+static const double STOP_BOUND_MS = 10.0;
+
+/* One interrupted spin: ms from the interrupt request to the stop. */
+static double interrupt_once(void) {
   uint64_t when = 0;
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, interrupter, &when), 0);
@@ -830,34 +836,52 @@ static void test_interrupt(void **state) {
   assert_int_equal(st, LOAM_TRAP_INTERRUPTED);
   assert_string_equal(W.err.message, "interrupted");
   assert_false(atomic_load(&W.store->interrupt));  /* cleared on delivery */
-  print_message("interrupt delivered after %.3f ms\n", (stopped - when) / 1e6);
-  assert_true(stopped - when < 10 * 1000000ull);
+  return (double)(stopped - when) / 1e6;
+}
+
+static void test_interrupt(void **state) {
+  (void)state;
+  def_spin();
+  double best = 1e9;
+  for (int i = 0; i < TIMING_ATTEMPTS && best >= STOP_BOUND_MS; i++) {
+    double ms = interrupt_once();
+    if (ms < best) best = ms;
+  }
+  print_message("interrupt delivered after %.3f ms\n", best);
+  assert_true(best < STOP_BOUND_MS);
   /* A later call runs normally (to its fuel limit). */
   W.store->fuel = 5;
   assert_int_equal(call(0, NULL, 0), LOAM_TRAP_FUEL);
 }
 
-static void test_deadline(void **state) {
-  (void)state;
-  def_spin();
+/* One spin stopped by a deadline 5 ms ahead (with fuel metered too when
+ * `fuel`): ms from the deadline to the stop. */
+static double deadline_once(bool fuel) {
+  W.globals[0].value = 0;
+  if (fuel) W.store->fuel = 1000000000000;
   W.store->deadline_ns = mono_ns() + 5 * 1000000;
   loam_status st = call(0, NULL, 0);
   uint64_t stopped = mono_ns();
   assert_int_equal(st, LOAM_TRAP_DEADLINE);
   assert_string_equal(W.err.message, "deadline exceeded");
-  print_message("deadline overshoot %.3f ms\n", (stopped - W.store->deadline_ns) / 1e6);
   assert_true(stopped >= W.store->deadline_ns);
-  assert_true(stopped - W.store->deadline_ns < 10 * 1000000ull);
-  /* With fuel metered too: both work, fuel stays exact. */
-  W.globals[0].value = 0;
-  W.store->fuel = 1000000000000;
-  W.store->deadline_ns = mono_ns() + 5 * 1000000;
-  st = call(0, NULL, 0);
-  stopped = mono_ns();
-  assert_int_equal(st, LOAM_TRAP_DEADLINE);
-  assert_true(stopped - W.store->deadline_ns < 10 * 1000000ull);
-  /* every iteration's check, plus the one that saw the deadline */
-  assert_true(1000000000000 - W.store->fuel == (int64_t)W.globals[0].value + 1);
+  /* with fuel: every iteration's check, plus the one that saw the deadline */
+  if (fuel) assert_true(1000000000000 - W.store->fuel == (int64_t)W.globals[0].value + 1);
+  return (double)(stopped - W.store->deadline_ns) / 1e6;
+}
+
+static void test_deadline(void **state) {
+  (void)state;
+  def_spin();
+  for (int fuel = 0; fuel <= 1; fuel++) {
+    double best = 1e9;
+    for (int i = 0; i < TIMING_ATTEMPTS && best >= STOP_BOUND_MS; i++) {
+      double ms = deadline_once(fuel);
+      if (ms < best) best = ms;
+    }
+    print_message("deadline overshoot %.3f ms%s\n", best, fuel ? " (fuel metered too)" : "");
+    assert_true(best < STOP_BOUND_MS);
+  }
 }
 
 /* Host function: doubles its argument by calling wasm function 2 again
