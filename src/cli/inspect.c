@@ -1,7 +1,12 @@
 /* inspect.c — `loam inspect FILE.wasm`: the WIT world a module carries (the
- * custom section `loam build` writes) and the module's imports and exports. */
+ * custom section `loam build` writes), the stubs `loam stubgen compose`
+ * linked in (custom sections "loam:stub"), and the module's imports and
+ * exports. */
 #include "build/build.h"
 #include "commands.h"
+#include "compose/compose.h"
+#include "compose/sections.h"
+#include "compose/stubinfo.h"
 #include "loam/wasm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +54,22 @@ static uint8_t *slurp(const char *path, size_t *len) {
   return buf;
 }
 
+/* One "loam:stub" section: the interface the stub serves, and its size. */
+static bool print_stub(void *user, const uint8_t *data, size_t len, loam_error *err) {
+  (void)err;
+  size_t *n = user;
+  char what[32];
+  snprintf(what, sizeof what, "stub %zu", ++*n);
+  loam_stub_info si = {0};
+  loam_error e = {0};
+  if (loam_stub_read(data, len, what, &si, &e))
+    printf("  %s: %s (%zu bytes)\n", what, si.iface->id, len);
+  else
+    printf("  %s: unreadable (%zu bytes): %s\n", what, len, e.message);
+  loam_stub_info_free(&si);
+  return true;
+}
+
 int loam_cmd_inspect(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: loam inspect FILE.wasm\n");
@@ -62,8 +83,8 @@ int loam_cmd_inspect(int argc, char **argv) {
   }
   loam_error err = {0};
   loam_module *m = loam_module_load(bytes, len, &err);
-  free(bytes);
   if (!m) {
+    free(bytes);
     fprintf(stderr, "loam inspect: %s: %s\n", argv[1], err.message);
     return 1;
   }
@@ -71,6 +92,13 @@ int loam_cmd_inspect(int argc, char **argv) {
   const uint8_t *wit = loam_module_custom_section(m, LOAM_WIT_SECTION, &wl);
   if (wit) printf("== WIT (custom section %s)\n%.*s\n", LOAM_WIT_SECTION, (int)wl, (const char *)wit);
   else printf("== no embedded WIT (no custom section %s)\n", LOAM_WIT_SECTION);
+  size_t nstubs = 0, seen = 0;
+  if (loam_custom_sections(bytes, len, LOAM_STUB_SECTION, NULL, NULL, &nstubs, &err) &&
+      nstubs) {
+    printf("== stubs linked in (custom sections %s)\n", LOAM_STUB_SECTION);
+    loam_custom_sections(bytes, len, LOAM_STUB_SECTION, print_stub, &seen, NULL, &err);
+  }
+  free(bytes);
   printf("== imports\n");
   for (size_t i = 0; i < loam_module_import_count(m); i++) {
     loam_import_desc d = loam_module_import(m, i);

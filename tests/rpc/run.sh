@@ -31,6 +31,14 @@ LOAM_EXAMPLES="$WORK/examples" "$LOAM" new --example shopping-cart-rpc "$WORK/co
 eq "the directory's name is not the example's" $? 1
 contains "unknown example" "$(cat "$WORK/err")" "no example 'shopping-cart-rpc'"
 build_workspace || status=1
+if [ $status = 0 ]; then
+  # inspect names the stub a composed template carries
+  out="$("$LOAM" inspect "$DEBUG/shopping_cart_composed.wasm")"
+  contains "inspect lists the linked stub" "$out" \
+    "stub 1: shopping:purchase-history-stub/stub-purchase-history"
+  out="$("$LOAM" inspect "$DEBUG/purchase_history.wasm")"
+  case "$out" in *"stubs linked in"*) fail "inspect lists stubs in a plain module" ;; *) pass ;; esac
+fi
 finish || status=1
 if [ $status = 0 ]; then
   export LOAM_RPC_DEBUG="$DEBUG"
