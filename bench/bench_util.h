@@ -134,6 +134,25 @@ static inline double bench_percentile(double *v, long n, int p) {
   return v[i < n ? i : n - 1];
 }
 
+/* One way of invoking, accumulated over its interleaved slices: every
+ * latency, and the wall and CPU seconds the windows took. */
+typedef struct bench_series {
+  double *lat;
+  long n, cap;
+  double secs, cpu_self, cpu_server;
+} bench_series;
+
+/* Appends n latencies to s. */
+static inline void bench_series_add(bench_series *s, const double *lat, long n) {
+  if (s->n + n > s->cap) {
+    s->cap = (s->n + n) * 2;
+    s->lat = realloc(s->lat, (size_t)s->cap * sizeof(double));
+    if (!s->lat) bench_fail("out of memory");
+  }
+  memcpy(s->lat + s->n, lat, (size_t)n * sizeof(double));
+  s->n += n;
+}
+
 /* Reads dir/name whole into a malloc'd buffer; fails the benchmark if absent. */
 static inline uint8_t *bench_read_guest(const char *dir, const char *name, size_t *len) {
   char path[600];

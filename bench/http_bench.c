@@ -174,11 +174,7 @@ static void cold(loam_executor *ex, const char *base, int n) {
 }
 
 /* One way of invoking, accumulated over its interleaved slices. */
-typedef struct series {
-  double *lat;
-  long n, cap;
-  double secs, cpu_self, cpu_server; /* wall and CPU seconds in the windows */
-} series;
+typedef bench_series series;
 
 typedef struct result { double p50, p99, rate, cpu_self, cpu_server; long calls; } result;
 
@@ -213,12 +209,7 @@ static void run(loam_executor *ex, const char *base, int healthz, int nclients, 
   into->cpu_self += bench_self_cpu() - cpu0;
   into->cpu_server += bench_server_cpu() - srv0;
   for (int i = 0; i < nclients; i++) {
-    if (into->n + c[i].n > into->cap) {
-      into->cap = (into->n + c[i].n) * 2;
-      into->lat = realloc(into->lat, (size_t)into->cap * sizeof(double));
-    }
-    memcpy(into->lat + into->n, c[i].lat, (size_t)c[i].n * sizeof(double));
-    into->n += c[i].n;
+    bench_series_add(into, c[i].lat, c[i].n);
     free(c[i].lat);
   }
   free(c);

@@ -194,11 +194,7 @@ static void *client_main(void *arg) {
 }
 
 /* One way of calling, accumulated over its interleaved slices. */
-typedef struct series {
-  double *lat;
-  long n, cap;
-  double secs, cpu_self, cpu_server; /* wall and CPU seconds in the windows */
-} series;
+typedef bench_series series;
 
 typedef struct result { double p50, p99, rate, cpu; long ops; } result;
 
@@ -249,12 +245,7 @@ static void run(mode m, loam_executor *ex, const char *base, int pairs, double s
   into->cpu_self += bench_self_cpu() - cpu0;
   if (base) into->cpu_server += bench_server_cpu() - srv0;
   for (int i = 0; i < pairs; i++) {
-    if (into->n + c[i].n > into->cap) {
-      into->cap = (into->n + c[i].n) * 2;
-      into->lat = realloc(into->lat, (size_t)into->cap * sizeof(double));
-    }
-    memcpy(into->lat + into->n, c[i].lat, (size_t)c[i].n * sizeof(double));
-    into->n += c[i].n;
+    bench_series_add(into, c[i].lat, c[i].n);
     free(c[i].lat);
   }
   free(c);
