@@ -370,6 +370,34 @@ static loam_status lower1(loam_caller *c, int k, loam_abi_guest *g, uint64_t *sl
   return ok ? LOAM_OK : trap_err(c, &err);
 }
 
+/* The host resources, as functions: the types exist once lift has
+ * resolved the embedded WIT. */
+static const loam_type *res_rpc(void) { return G.t.wasm_rpc; }
+static const loam_type *res_future(void) { return G.t.future; }
+static const loam_type *res_pollable(void) { return G.t.pollable; }
+
+/* Lifts method k's n params and finds the host object of resource res()
+ * behind its `self` (p[0]); on failure the params are freed and the trap is
+ * returned. */
+static loam_status lift_self(ex_runtime *rt, loam_caller *c, int k, const uint64_t *slots,
+                             loam_abi_guest *g, loam_value **p, uint32_t n,
+                             const loam_type *(*res)(void), rpc_obj **o) {
+  loam_status s = lift(rt, c, k, slots, g, p);
+  if (s != LOAM_OK) return s;
+  loam_error err;
+  if ((*o = rpc_obj_of(rt, p[0]->of.handle, res(), &err))) return LOAM_OK;
+  free_params(p, n);
+  return trap_err(c, &err);
+}
+
+/* Lowers the own handle h of type own_type as function k's result. */
+static loam_status lower_handle(loam_caller *c, int k, loam_abi_guest *g, uint64_t *slots,
+                                const loam_type *own_type, uint32_t h) {
+  loam_value *v = loam_value_new(own_type);
+  if (v) v->of.handle = h;
+  return lower1(c, k, g, slots, v);
+}
+
 /* A new own handle value of `own_type` for a new object of `kind`. */
 static loam_value *new_handle(ex_runtime *rt, const loam_type *own_type, uint32_t rep,
                               loam_error *err) {
@@ -430,15 +458,11 @@ static loam_status sync_call(loam_caller *c, uint64_t *slots, ex_runtime *rt, in
                              rpc_mode mode) {
   loam_abi_guest g;
   loam_value *p[3] = {0};
-  loam_status s = lift(rt, c, k, slots, &g, p);
+  rpc_obj *o;
+  loam_status s = lift_self(rt, c, k, slots, &g, p, 3, res_rpc, &o);
   if (s != LOAM_OK) return s;
   loam_error err;
   const loam_type *otype = mode == RPC_INVOKE ? G.t.invoke_result : G.t.await_result;
-  rpc_obj *o = rpc_obj_of(rt, p[0]->of.handle, G.t.wasm_rpc, &err);
-  if (!o) {
-    free_params(p, 3);
-    return trap_err(c, &err);
-  }
   const char *fn = p[1]->of.str.ptr;
   char key[72];
   rpc_next_key(rt, key);
@@ -500,76 +524,63 @@ static loam_status h_async(loam_caller *c, uint64_t *slots, void *user) {
   ex_runtime *rt = user;
   loam_abi_guest g;
   loam_value *p[3] = {0};
-  loam_status s = lift(rt, c, F_ASYNC, slots, &g, p);
+  rpc_obj *o;
+  loam_status s = lift_self(rt, c, F_ASYNC, slots, &g, p, 3, res_rpc, &o);
   if (s != LOAM_OK) return s;
-  loam_error err;
-  rpc_obj *o = rpc_obj_of(rt, p[0]->of.handle, G.t.wasm_rpc, &err);
   uint32_t h = 0;
-  s = o ? rpc_async_invoke(rt, c, o, p[1]->of.str.ptr, p[2], &h) : trap_err(c, &err);
+  s = rpc_async_invoke(rt, c, o, p[1]->of.str.ptr, p[2], &h);
   free_params(p, 3);
-  if (s != LOAM_OK) return s;
-  loam_value *v = loam_value_new(G.t.own_future);
-  if (v) v->of.handle = h;
-  return lower1(c, F_ASYNC, &g, slots, v);
+  return s != LOAM_OK ? s : lower_handle(c, F_ASYNC, &g, slots, G.t.own_future, h);
 }
 
 static loam_status h_subscribe(loam_caller *c, uint64_t *slots, void *user) {
   ex_runtime *rt = user;
   loam_abi_guest g;
   loam_value *p[1] = {0};
-  loam_status s = lift(rt, c, F_SUBSCRIBE, slots, &g, p);
+  rpc_obj *o;
+  loam_status s = lift_self(rt, c, F_SUBSCRIBE, slots, &g, p, 1, res_future, &o);
   if (s != LOAM_OK) return s;
-  loam_error err;
-  rpc_obj *o = rpc_obj_of(rt, p[0]->of.handle, G.t.future, &err);
   free_params(p, 1);
   uint32_t h = 0;
-  s = o ? rpc_future_subscribe(rt, c, o, &h) : trap_err(c, &err);
-  if (s != LOAM_OK) return s;
-  loam_value *v = loam_value_new(G.t.own_pollable);
-  if (v) v->of.handle = h;
-  return lower1(c, F_SUBSCRIBE, &g, slots, v);
+  s = rpc_future_subscribe(rt, c, o, &h);
+  return s != LOAM_OK ? s : lower_handle(c, F_SUBSCRIBE, &g, slots, G.t.own_pollable, h);
 }
 
 static loam_status h_get(loam_caller *c, uint64_t *slots, void *user) {
   ex_runtime *rt = user;
   loam_abi_guest g;
   loam_value *p[1] = {0};
-  loam_status s = lift(rt, c, F_GET, slots, &g, p);
+  rpc_obj *o;
+  loam_status s = lift_self(rt, c, F_GET, slots, &g, p, 1, res_future, &o);
   if (s != LOAM_OK) return s;
-  loam_error err;
-  rpc_obj *o = rpc_obj_of(rt, p[0]->of.handle, G.t.future, &err);
   free_params(p, 1);
   loam_value *v = NULL;
-  s = o ? rpc_future_get(rt, c, o, &v) : trap_err(c, &err);
-  if (s != LOAM_OK) return s;
-  return lower1(c, F_GET, &g, slots, v);
+  s = rpc_future_get(rt, c, o, &v);
+  return s != LOAM_OK ? s : lower1(c, F_GET, &g, slots, v);
 }
 
 static loam_status h_ready(loam_caller *c, uint64_t *slots, void *user) {
   ex_runtime *rt = user;
   loam_abi_guest g;
   loam_value *p[1] = {0};
-  loam_status s = lift(rt, c, F_READY, slots, &g, p);
+  rpc_obj *o;
+  loam_status s = lift_self(rt, c, F_READY, slots, &g, p, 1, res_pollable, &o);
   if (s != LOAM_OK) return s;
-  loam_error err;
-  rpc_obj *o = rpc_obj_of(rt, p[0]->of.handle, G.t.pollable, &err);
   free_params(p, 1);
   bool ready = false;
-  s = o ? rpc_pollable_ready(rt, c, o, &ready) : trap_err(c, &err);
-  if (s != LOAM_OK) return s;
-  return lower1(c, F_READY, &g, slots, loam_value_bool(ready));
+  s = rpc_pollable_ready(rt, c, o, &ready);
+  return s != LOAM_OK ? s : lower1(c, F_READY, &g, slots, loam_value_bool(ready));
 }
 
 static loam_status h_block(loam_caller *c, uint64_t *slots, void *user) {
   ex_runtime *rt = user;
   loam_abi_guest g;
   loam_value *p[1] = {0};
-  loam_status s = lift(rt, c, F_BLOCK, slots, &g, p);
+  rpc_obj *o;
+  loam_status s = lift_self(rt, c, F_BLOCK, slots, &g, p, 1, res_pollable, &o);
   if (s != LOAM_OK) return s;
-  loam_error err;
-  rpc_obj *o = rpc_obj_of(rt, p[0]->of.handle, G.t.pollable, &err);
   free_params(p, 1);
-  return o ? rpc_pollable_block(rt, c, o) : trap_err(c, &err);
+  return rpc_pollable_block(rt, c, o);
 }
 
 static loam_status h_poll(loam_caller *c, uint64_t *slots, void *user) {
@@ -614,9 +625,6 @@ static loam_status drop(loam_caller *c, uint64_t *slots, ex_runtime *rt,
   return LOAM_OK;
 }
 
-static const loam_type *res_rpc(void) { return G.t.wasm_rpc; }
-static const loam_type *res_future(void) { return G.t.future; }
-static const loam_type *res_pollable(void) { return G.t.pollable; }
 
 static loam_status h_drop_rpc(loam_caller *c, uint64_t *slots, void *user) {
   return drop(c, slots, user, res_rpc);
