@@ -364,7 +364,7 @@ static loam_status lift(ex_runtime *rt, loam_caller *c, int k, const uint64_t *s
 static loam_status lower1(loam_caller *c, int k, loam_abi_guest *g, uint64_t *slots,
                           loam_value *v) {
   loam_error err;
-  if (!v) return loam_caller_trap(c, LOAM_TRAP_HOST, 0, "golem:rpc: out of memory");
+  if (!v) return rpc_oom(c);
   bool ok = loam_abi_lower_results(g, &G.sig[k], slots, &v, &err);
   loam_value_free(v);
   return ok ? LOAM_OK : trap_err(c, &err);
@@ -430,13 +430,17 @@ static loam_status h_new(loam_caller *c, uint64_t *slots, void *user) {
   return lower1(c, F_NEW, &g, slots, h);
 }
 
-static loam_status diverged(loam_caller *c, const char *what, const loam_oplog_entry *e) {
+loam_status rpc_diverged(loam_caller *c, const char *what, const loam_oplog_entry *e) {
   const char *had = !e ? "nothing more"
                     : e->kind == LOAM_OPLOG_HOST_CALL ? e->u.host.name
                                                       : loam_oplog_kind_name(e->kind);
   return loam_caller_trap(c, LOAM_TRAP_HOST, 0,
                           "replay diverged: the guest made %s where the oplog has %s", what,
                           had);
+}
+
+loam_status rpc_oom(loam_caller *c) {
+  return loam_caller_trap(c, LOAM_TRAP_HOST, 0, "golem:rpc: out of memory");
 }
 
 /* Consumes the recorded RPC_CALL of the call with `key` (replay). */
@@ -447,7 +451,7 @@ static loam_status take_call(ex_runtime *rt, loam_caller *c, const char *key,
       strcmp(e->u.rpc.function, fn)) {
     char what[400];
     snprintf(what, sizeof what, "the call %s to %s", key, fn);
-    return diverged(c, what, e);
+    return rpc_diverged(c, what, e);
   }
   rt->replay_pos++;
   return LOAM_OK;
@@ -480,19 +484,19 @@ static loam_status sync_call(loam_caller *c, uint64_t *slots, ex_runtime *rt, in
       /* nothing is recorded between a call and its result (the caller
        * waits), so only a crash may have cut the result off */
       free_params(p, 3);
-      return diverged(c, "no result for an outgoing call", e);
+      return rpc_diverged(c, "no result for an outgoing call", e);
     } else {
       record_call = false; /* a crashed attempt sent it: again, same key */
     }
   } else if (rpc_strict(rt)) {
     free_params(p, 3);
-    return diverged(c, "an outgoing call", NULL);
+    return rpc_diverged(c, "an outgoing call", NULL);
   }
   if (live) {
     rpc_call call;
     if (!rpc_call_init(&call, rt, key, o->uri, fn, p[2], mode)) {
       free_params(p, 3);
-      return loam_caller_trap(c, LOAM_TRAP_HOST, 0, "golem:rpc: out of memory");
+      return rpc_oom(c);
     }
     if (record_call) rpc_record_call(rt, &call);
     loam_fault_point("rpc-before-send");

@@ -39,19 +39,6 @@ static const char GET_NAME[] = "golem:rpc/future-invoke-result.get";
 static const char READY_NAME[] = "wasi:io/poll/pollable.ready";
 static const char POLL_NAME[] = "wasi:io/poll.poll";
 
-static loam_status oom(loam_caller *cl) {
-  return loam_caller_trap(cl, LOAM_TRAP_HOST, 0, "golem:rpc: out of memory");
-}
-
-static loam_status diverged(loam_caller *cl, const char *what, const loam_oplog_entry *e) {
-  const char *had = !e ? "nothing more"
-                    : e->kind == LOAM_OPLOG_HOST_CALL ? e->u.host.name
-                                                      : loam_oplog_kind_name(e->kind);
-  return loam_caller_trap(cl, LOAM_TRAP_HOST, 0,
-                          "replay diverged: the guest made %s where the oplog has %s", what,
-                          had);
-}
-
 static bool is_ready(const rpc_future *f);
 
 static void *future_main(void *arg) {
@@ -116,22 +103,22 @@ loam_status rpc_async_invoke(ex_runtime *rt, loam_caller *cl, rpc_obj *o, const 
   if (st->nfuts == st->capfuts) {
     size_t cap = st->capfuts ? st->capfuts * 2 : 8;
     rpc_future **v = realloc(st->futs, cap * sizeof *v);
-    if (!v) return oom(cl);
+    if (!v) return rpc_oom(cl);
     st->futs = v;
     st->capfuts = cap;
   }
   char key[72];
   rpc_next_key(rt, key);
   rpc_future *f = calloc(1, sizeof *f);
-  if (!f) return oom(cl);
+  if (!f) return rpc_oom(cl);
   f->st = st;
-  if (!rpc_call_init(&f->call, rt, key, o->uri, fn, params, RPC_ASYNC)) return free(f), oom(cl);
+  if (!rpc_call_init(&f->call, rt, key, o->uri, fn, params, RPC_ASYNC)) return free(f), rpc_oom(cl);
   bool live = true, record_call = true;
   loam_oplog_entry *e = rpc_next_recorded(rt);
   if (e) {
     if (e->kind != LOAM_OPLOG_RPC_CALL || strcmp(e->u.rpc.key, key)) {
       future_free(f);
-      return diverged(cl, "an async call", e);
+      return rpc_diverged(cl, "an async call", e);
     }
     rt->replay_pos++;
     record_call = false;
@@ -143,7 +130,7 @@ loam_status rpc_async_invoke(ex_runtime *rt, loam_caller *cl, rpc_obj *o, const 
     live = !f->done && !rpc_strict(rt);
   } else if (rpc_strict(rt)) {
     future_free(f);
-    return diverged(cl, "an async call", NULL);
+    return rpc_diverged(cl, "an async call", NULL);
   }
   if (live) {
     f->resent = !record_call;
@@ -160,7 +147,7 @@ loam_status rpc_async_invoke(ex_runtime *rt, loam_caller *cl, rpc_obj *o, const 
   if (!rep || !loam_handles_new_own(rt->handles, T->future, rep, handle_out, &err)) {
     if (rep) rt->rpc->objs[rep - 1].kind = OBJ_FREE;
     future_free(f);
-    return oom(cl);
+    return rpc_oom(cl);
   }
   rt->rpc->objs[rep - 1].fut = f;
   f->users = 1;
@@ -176,7 +163,7 @@ loam_status rpc_future_subscribe(ex_runtime *rt, loam_caller *cl, rpc_obj *o,
   loam_error err;
   if (!rep || !loam_handles_new_own(rt->handles, T->pollable, rep, handle_out, &err)) {
     if (rep) rt->rpc->objs[rep - 1].kind = OBJ_FREE;
-    return oom(cl);
+    return rpc_oom(cl);
   }
   rt->rpc->objs[rep - 1].fut = f;
   pthread_mutex_lock(&rt->rpc->mu);
@@ -200,10 +187,10 @@ loam_status rpc_future_get(ex_runtime *rt, loam_caller *cl, rpc_obj *o, loam_val
     rt->replay_pos++;
     if (e->kind == LOAM_OPLOG_HOST_CALL && e->u.host.index == RPC_HOST_GET) {
       *out = loam_value_case(T->get_result, 0, NULL);
-      return *out ? LOAM_OK : oom(cl);
+      return *out ? LOAM_OK : rpc_oom(cl);
     }
     if (e->kind != LOAM_OPLOG_RPC_RESULT || strcmp(e->u.rpc.key, f->call.key))
-      return diverged(cl, "a future's get", e);
+      return rpc_diverged(cl, "a future's get", e);
     loam_error err;
     if (!(outcome = rpc_recorded_outcome(e, T->await_result, &err)))
       return loam_caller_trap(cl, LOAM_TRAP_HOST, 0, "%s", err.message);
@@ -212,7 +199,7 @@ loam_status rpc_future_get(ex_runtime *rt, loam_caller *cl, rpc_obj *o, loam_val
     f->done = true;
     pthread_mutex_unlock(&rt->rpc->mu);
   } else if (rpc_strict(rt)) {
-    return diverged(cl, "a future's get", NULL);
+    return rpc_diverged(cl, "a future's get", NULL);
   } else {
     pthread_mutex_lock(&rt->rpc->mu);
     while (f->resent && !is_ready(f)) pthread_cond_wait(&rt->rpc->cv, &rt->rpc->mu);
@@ -224,13 +211,13 @@ loam_status rpc_future_get(ex_runtime *rt, loam_caller *cl, rpc_obj *o, loam_val
       rpc_record_host(rt, RPC_HOST_GET, GET_NAME, (const uint8_t *)f->call.key,
                       strlen(f->call.key));
       *out = loam_value_case(T->get_result, 0, NULL);
-      return *out ? LOAM_OK : oom(cl);
+      return *out ? LOAM_OK : rpc_oom(cl);
     }
     rpc_record_result(rt, f->call.key, f->call.uri, f->call.function, outcome);
     loam_fault_point("rpc-after-result");
   }
   *out = loam_value_case(T->get_result, 1, outcome);
-  return *out ? LOAM_OK : oom(cl);
+  return *out ? LOAM_OK : rpc_oom(cl);
 }
 
 /* Ready now: done, or nothing will ever finish it (a replayed future whose
@@ -243,11 +230,11 @@ loam_status rpc_pollable_ready(ex_runtime *rt, loam_caller *cl, rpc_obj *o, bool
     rt->replay_pos++;
     if (e->kind != LOAM_OPLOG_HOST_CALL || e->u.host.index != RPC_HOST_READY ||
         e->u.host.result.len != 1)
-      return diverged(cl, "a pollable's ready", e);
+      return rpc_diverged(cl, "a pollable's ready", e);
     *out = e->u.host.result.data[0] != 0;
     return LOAM_OK;
   }
-  if (rpc_strict(rt)) return diverged(cl, "a pollable's ready", NULL);
+  if (rpc_strict(rt)) return rpc_diverged(cl, "a pollable's ready", NULL);
   pthread_mutex_lock(&rt->rpc->mu);
   while (o->fut->resent && !is_ready(o->fut)) pthread_cond_wait(&rt->rpc->cv, &rt->rpc->mu);
   *out = is_ready(o->fut);
@@ -280,7 +267,7 @@ loam_status rpc_poll(ex_runtime *rt, loam_caller *cl, rpc_obj *const *objs, size
                      uint32_t **ready, size_t *nready) {
   if (n == 0) return loam_caller_trap(cl, LOAM_TRAP_HOST, 0, "poll: the list is empty");
   uint32_t *r = calloc(n, sizeof *r);
-  if (!r) return oom(cl);
+  if (!r) return rpc_oom(cl);
   size_t k = 0;
   loam_oplog_entry *e = rpc_next_recorded(rt);
   if (e) {
@@ -289,12 +276,12 @@ loam_status rpc_poll(ex_runtime *rt, loam_caller *cl, rpc_obj *const *objs, size
     size_t len = e->u.host.result.len;
     if (e->kind != LOAM_OPLOG_HOST_CALL || e->u.host.index != RPC_HOST_POLL || len % 4 ||
         len / 4 > n)
-      return free(r), diverged(cl, "a poll", e);
+      return free(r), rpc_diverged(cl, "a poll", e);
     for (k = 0; k < len / 4; k++)
       if ((r[k] = get_u32(p + 4 * k)) >= n)
-        return free(r), diverged(cl, "a poll", e);
+        return free(r), rpc_diverged(cl, "a poll", e);
   } else if (rpc_strict(rt)) {
-    return free(r), diverged(cl, "a poll", NULL);
+    return free(r), rpc_diverged(cl, "a poll", NULL);
   } else {
     const char *closing = NULL;
     pthread_mutex_lock(&rt->rpc->mu);
@@ -309,7 +296,7 @@ loam_status rpc_poll(ex_runtime *rt, loam_caller *cl, rpc_obj *const *objs, size
     pthread_mutex_unlock(&rt->rpc->mu);
     if (closing) return free(r), rpc_closing_trap(cl, closing);
     uint8_t *b = malloc(4 * k);
-    if (!b) return free(r), oom(cl);
+    if (!b) return free(r), rpc_oom(cl);
     for (size_t i = 0; i < k; i++)
       for (int j = 0; j < 4; j++) b[4 * i + j] = (uint8_t)(r[i] >> (8 * j));
     rpc_record_host(rt, RPC_HOST_POLL, POLL_NAME, b, 4 * k);

@@ -120,6 +120,11 @@ loam_value *rpc_recorded_outcome(const loam_oplog_entry *e, const loam_type *typ
                                  loam_error *err);
 /* The key of the rt's next outgoing call (derived, see rpc.c). */
 void rpc_next_key(ex_runtime *rt, char out[72]);
+/* Traps the guest: replaying, it made `what` where the oplog has entry e
+ * (NULL: nothing more). */
+loam_status rpc_diverged(loam_caller *cl, const char *what, const loam_oplog_entry *e);
+/* Traps the guest: the host ran out of memory serving a golem:rpc call. */
+loam_status rpc_oom(loam_caller *cl);
 
 /* HOST_CALL indexes and names of the observations rpc_future.c records. */
 #define RPC_HOST_GET 0x10001u
