@@ -104,14 +104,9 @@ void *wv_fail(loam_error *err, loam_status code, const lv_path *p, const char *f
   err->code = code;
   err->exit_code = 0;
   err->backtrace[0] = '\0';
-  size_t cap = sizeof err->message, n = 0;
-  if (p && p->len) {
-    int k = snprintf(err->message, cap, "%s: ", p->buf);
-    n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
-  }
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->message + n, cap - n, fmt, ap);
+  lv_vmessage(err->message, sizeof err->message, p, fmt, ap);
   va_end(ap);
   return NULL;
 }

@@ -21,6 +21,10 @@ size_t lv_path_field(lv_path *p, const char *name);  /* returns the old length *
 size_t lv_path_index(lv_path *p, size_t i);
 void lv_path_cut(lv_path *p, size_t len);
 
+/* Formats "<path>: <message>" (just the message for an empty path) into
+ * buf[0..cap): the one wording every path-naming error uses. */
+void lv_vmessage(char *buf, size_t cap, const lv_path *p, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* Fills err (may be NULL) with "<path>: <message>", or just the message at
  * an empty path. Always returns NULL so decoders can `return lv_fail(...)`. */
 void *lv_fail(loam_verr *err, const lv_path *p, const char *fmt, ...)

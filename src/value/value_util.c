@@ -75,16 +75,20 @@ static void sanitize_utf8(char *s) {
   }
 }
 
-void *lv_fail(loam_verr *err, const lv_path *p, const char *fmt, ...) {
-  if (!err) return NULL;
-  size_t cap = sizeof err->message, n = 0;
+void lv_vmessage(char *buf, size_t cap, const lv_path *p, const char *fmt, va_list ap) {
+  size_t n = 0;
   if (p && p->len) {
-    int k = snprintf(err->message, cap, "%s: ", p->buf);
+    int k = snprintf(buf, cap, "%s: ", p->buf);
     n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
   }
+  vsnprintf(buf + n, cap - n, fmt, ap);
+}
+
+void *lv_fail(loam_verr *err, const lv_path *p, const char *fmt, ...) {
+  if (!err) return NULL;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->message + n, cap - n, fmt, ap);
+  lv_vmessage(err->message, sizeof err->message, p, fmt, ap);
   va_end(ap);
   sanitize_utf8(err->message);
   return NULL;
