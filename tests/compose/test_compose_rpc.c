@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../executor/exec_helpers.h" /* file_bytes, remove_dir */
 #include "compose/compose.h"
 #include "loam/executor.h"
 
@@ -30,22 +31,6 @@ typedef struct fixture {
   loam_executor *ex;
 } fixture;
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "missing %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *b = malloc((size_t)n + 1);
-  if (fread(b, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
-
 static loam_executor *open_exec(const char *dir) {
   loam_executor_options o;
   loam_executor_options_default(&o);
@@ -58,7 +43,7 @@ static loam_executor *open_exec(const char *dir) {
 
 static void add_template(loam_executor *ex, const char *name, const char *path) {
   size_t len;
-  uint8_t *b = slurp(path, &len);
+  uint8_t *b = file_bytes(path, &len);
   loam_error err = {0};
   if (!loam_template_register(ex, name, b, len, NULL, NULL, &err))
     fail_msg("register %s: %s", name, err.message);
@@ -91,9 +76,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   fixture *f = *state;
   loam_executor_close(f->ex);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", f->dir);
+  remove_dir(f->dir);
   free(f->dir);
   free(f);
   return 0;
