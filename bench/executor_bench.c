@@ -129,6 +129,8 @@ static void throughput(double secs) {
   }
   pthread_t th[W];
   client c[W];
+  loam_executor_stats s0, s1;
+  loam_executor_stats_get(ex, &s0);
   double t0 = now();
   for (int i = 0; i < W; i++) {
     c[i] = (client){ex, i, t0 + secs, 0};
@@ -140,8 +142,14 @@ static void throughput(double secs) {
     total += c[i].done;
   }
   double dt = now() - t0;
+  loam_executor_stats_get(ex, &s1);
+  double commits = (double)(s1.commits - s0.commits);
   printf("durable invocations/s across %d workers (fsync, group commit): %.0f\n", W,
          (double)total / dt);
+  if (commits > 0)
+    printf("  %.0f commits/s, %.1f writes per commit, %.2f ms per commit\n", commits / dt,
+           (double)(s1.committed_writes - s0.committed_writes) / commits,
+           (double)(s1.commit_ns - s0.commit_ns) / commits / 1e6);
   loam_executor_close(ex);
   remove_dir(dir);
   free(dir);

@@ -290,6 +290,10 @@ typedef struct loam_executor_stats {
   uint64_t snapshots;       /* taken since open */
   uint64_t rpc_local;       /* worker-to-worker calls (golem:rpc) made in
                                process, since open */
+  uint64_t commits;         /* store transactions of the group commit */
+  uint64_t committed_writes;/* queued writes they carried (oplog entries,
+                               key rows, statuses) */
+  uint64_t commit_ns;       /* time spent inside them, fsync included */
 } loam_executor_stats;
 
 void loam_executor_stats_get(loam_executor *ex, loam_executor_stats *out);

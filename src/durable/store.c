@@ -93,39 +93,63 @@ static void record_batch(loam_ds *ds, const ds_op *ops, size_t k, uint64_t ns) {
   }
 }
 
+/* One commit round: takes what is queued (up to max_batch), commits it in one
+ * transaction, then runs the callbacks it settled. Only one round runs at a
+ * time (`committing`), so batches commit in ticket order whichever thread
+ * runs them: the committer thread, or a thread that needs the result and
+ * would otherwise sleep until the committer thread woke (see loam_ds_wait,
+ * loam_ds_hold). Called with mu held and nothing queued-and-taken; returns
+ * with mu held. */
+static void commit_round(loam_ds *ds) {
+  ds->committing = true;
+  size_t k = take_batch(ds, &ds->batch, &ds->bcap);
+  ds_op *batch = ds->batch;
+  bool failed = ds->failed;
+  pthread_mutex_unlock(&ds->mu);
+
+  loam_error err = {0};
+  uint64_t t0 = mono_ns();
+  bool ok = !failed && k && ds->be->ops->commit_batch(ds->be, batch, k, &err);
+  uint64_t ns = mono_ns() - t0;
+
+  pthread_mutex_lock(&ds->mu);
+  if (ok) {
+    ds->durable += k;
+    record_batch(ds, batch, k, ns);
+  } else if (k && !ds->failed) {
+    ds->failed = true;
+    ds->fail_err = err;
+  }
+  for (size_t i = 0; i < k; i++) op_free(&batch[i]);
+  ds->committing = false;
+  pthread_cond_broadcast(&ds->done);
+  pthread_mutex_unlock(&ds->mu);
+  run_callbacks(ds);
+  pthread_mutex_lock(&ds->mu);
+  /* what was queued meanwhile without waking anyone (a commit was running) */
+  if ((ds->qlen || ds->stop) && !ds->kicked) {
+    ds->kicked = true;
+    pthread_cond_signal(&ds->work);
+  }
+}
+
 static void *committer_main(void *arg) {
   loam_ds *ds = arg;
-  ds_op *batch = NULL;
-  size_t bcap = 0;
   pthread_mutex_lock(&ds->mu);
   for (;;) {
-    while (ds->qlen == 0 && !ds->stop) pthread_cond_wait(&ds->work, &ds->mu);
-    if (ds->qlen == 0 && ds->stop) break;
-    size_t k = take_batch(ds, &batch, &bcap);
-    bool failed = ds->failed;
-    pthread_mutex_unlock(&ds->mu);
-
-    loam_error err = {0};
-    uint64_t t0 = mono_ns();
-    bool ok = !failed && k && ds->be->ops->commit_batch(ds->be, batch, k, &err);
-    uint64_t ns = mono_ns() - t0;
-
-    pthread_mutex_lock(&ds->mu);
-    if (ok) {
-      ds->durable += k;
-      record_batch(ds, batch, k, ns);
-    } else if (k && !ds->failed) {
-      ds->failed = true;
-      ds->fail_err = err;
+    /* Waits while there is nothing to take, or a round runs on another
+     * thread (that thread signals when it ends with more queued). A signal
+     * sent while this thread was not waiting is gone: clear `kicked` before
+     * every wait, or the next queued write would not signal again. */
+    while ((ds->qlen == 0 || ds->committing) && !(ds->stop && !ds->committing)) {
+      ds->kicked = false;
+      pthread_cond_wait(&ds->work, &ds->mu);
     }
-    pthread_cond_broadcast(&ds->done);
-    pthread_mutex_unlock(&ds->mu);
-    for (size_t i = 0; i < k; i++) op_free(&batch[i]);
-    run_callbacks(ds);
-    pthread_mutex_lock(&ds->mu);
+    ds->kicked = false;
+    if (ds->qlen == 0 && ds->stop) break;
+    if (ds->qlen) commit_round(ds);
   }
   pthread_mutex_unlock(&ds->mu);
-  free(batch);
   return NULL;
 }
 
@@ -165,6 +189,7 @@ void loam_ds_close(loam_ds *ds) {
   if (ds->committer_started) {
     pthread_mutex_lock(&ds->mu);
     ds->stop = true;
+    ds->kicked = true;
     pthread_cond_signal(&ds->work);
     pthread_mutex_unlock(&ds->mu);
     pthread_join(ds->committer, NULL);
@@ -173,6 +198,7 @@ void loam_ds_close(loam_ds *ds) {
   if (ds->be) ds->be->ops->close(ds->be);
   for (size_t i = 0; i < ds->qlen; i++) op_free(&ds->q[i]);
   free(ds->q);
+  free(ds->batch);
   free(ds->cbs);
   ds_map_free(&ds->next_index);
   ds_snap_free_all(ds);
@@ -184,6 +210,40 @@ void loam_ds_close(loam_ds *ds) {
 }
 
 /* ---- queueing ------------------------------------------------------------------ */
+
+/* The store this thread holds (see loam_ds_hold) and how deeply. One slot:
+ * a thread holds one store at a time. */
+static _Thread_local loam_ds *held_store;
+static _Thread_local unsigned held_depth;
+
+static bool held_here(const loam_ds *ds) { return held_store == ds && held_depth > 0; }
+
+void loam_ds_hold(loam_ds *ds) {
+  if (held_depth == 0) held_store = ds;
+  if (held_store == ds) held_depth++;
+}
+
+void loam_ds_kick(loam_ds *ds) {
+  pthread_mutex_lock(&ds->mu);
+  if (ds->qlen && !ds->committing && !ds->kicked) {
+    ds->kicked = true;
+    pthread_cond_signal(&ds->work);
+  }
+  pthread_mutex_unlock(&ds->mu);
+}
+
+void loam_ds_release(loam_ds *ds) {
+  if (held_store != ds || held_depth == 0 || --held_depth > 0) return;
+  held_store = NULL;
+  pthread_mutex_lock(&ds->mu);
+  if (ds->qlen && !ds->committing && !ds->failed) {
+    commit_round(ds);
+  } else if (ds->qlen && !ds->kicked && !ds->committing) {
+    ds->kicked = true;   /* failed: the committer settles the rest */
+    pthread_cond_signal(&ds->work);
+  }
+  pthread_mutex_unlock(&ds->mu);
+}
 
 /* Queues *op (taking ownership of its buffers, even on failure). mu held. */
 static loam_ds_ticket enqueue_locked(loam_ds *ds, ds_op *op, loam_error *err) {
@@ -205,7 +265,10 @@ static loam_ds_ticket enqueue_locked(loam_ds *ds, ds_op *op, loam_error *err) {
     ds->qcap = cap;
   }
   ds->q[ds->qlen++] = *op;
-  if (ds->qlen == 1) pthread_cond_signal(&ds->work);
+  if (!ds->committing && !ds->kicked && !held_here(ds)) {
+    ds->kicked = true;
+    pthread_cond_signal(&ds->work);
+  }
   return ++ds->issued;
 }
 
@@ -305,7 +368,12 @@ bool loam_ds_wait(loam_ds *ds, loam_ds_ticket t, loam_error *err) {
     return wasm_fail(err, LOAM_ERR_ARGUMENT, "wait: ticket %llu was never issued",
                      (unsigned long long)t);
   }
-  while (ds->durable < t && !ds->failed) pthread_cond_wait(&ds->done, &ds->mu);
+  /* commit it here rather than sleep until the committer thread has (two
+   * thread switches less), unless a commit is under way: then wait for it */
+  while (ds->durable < t && !ds->failed) {
+    if (!ds->committing && ds->qlen) commit_round(ds);
+    else pthread_cond_wait(&ds->done, &ds->mu);
+  }
   bool ok = ds->durable >= t;
   if (!ok && err) *err = ds->fail_err;
   pthread_mutex_unlock(&ds->mu);

@@ -9,9 +9,10 @@
  *
  * Two kinds of writes:
  *  - QUEUED (loam_ds_append, loam_ds_key_put, loam_ds_worker_set_status):
- *    copied into the commit queue and applied in call order by the one
- *    committer thread, which batches everything queued by all threads into
- *    one transaction. They return a ticket; loam_ds_wait(ticket) blocks until
+ *    copied into the commit queue and applied in call order by one commit
+ *    round at a time, which batches everything queued by all threads into
+ *    one transaction. A round runs on the committer thread, or on a thread
+ *    about to wait for its own writes (loam_ds_wait, loam_ds_release). They return a ticket; loam_ds_wait(ticket) blocks until
  *    the batch holding it is durable (or the store failed). Nothing that
  *    depends on a queued write may be acknowledged to a user before its
  *    ticket is waited for.
@@ -96,7 +97,9 @@ loam_ds_ticket loam_ds_append(loam_ds *ds, int64_t worker, int kind,
 
 /* Blocks until the batch holding `t` is durable: true; false if the store
  * failed (err says why). Tickets are ordered: waiting for t also covers
- * every ticket before it. */
+ * every ticket before it. When no commit is running, the calling thread
+ * runs one itself, callbacks included (see loam_ds_on_durable): never call
+ * it holding a lock that a callback takes. */
 bool loam_ds_wait(loam_ds *ds, loam_ds_ticket t, loam_error *err);
 
 /* Non-blocking: is `t` durable yet? */
@@ -106,11 +109,26 @@ bool loam_ds_is_durable(loam_ds *ds, loam_ds_ticket t);
 bool loam_ds_flush(loam_ds *ds, loam_error *err);
 
 /* Calls fn(ud, ok) once `t` is durable (ok) or the store failed (!ok), on
- * the committer thread (or at once on the caller's thread if `t` is already
+ * the thread that ran the commit round (or at once on the caller's thread if `t` is already
  * settled). fn must be quick and must not call loam_ds_wait/flush or direct
  * writes. For servers that want to answer without a blocked thread. */
 bool loam_ds_on_durable(loam_ds *ds, loam_ds_ticket t,
                         void (*fn)(void *ud, bool ok), void *ud);
+
+/* Holding: while a thread holds the store, what it queues does not wake the
+ * committer thread; loam_ds_release (of the outermost hold) commits
+ * whatever is queued on the calling thread, unless a commit is already
+ * running (which then takes it). For a thread that queues writes and then
+ * waits for them anyway (the executor running an invocation for a caller
+ * who awaits it): the commit happens without two thread switches. Holds
+ * nest; a thread holds one store at a time. Other threads' writes are not
+ * delayed: they wake the committer as usual, and it takes the held writes
+ * with theirs. */
+void loam_ds_hold(loam_ds *ds);
+void loam_ds_release(loam_ds *ds);
+/* Hands what is queued to the committer thread now, held or not (a holding
+ * thread that is about to do more work before it waits). */
+void loam_ds_kick(loam_ds *ds);
 
 /* ---- oplog reads ----------------------------------------------------------- */
 

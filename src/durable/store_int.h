@@ -33,6 +33,11 @@ struct loam_ds {
   loam_ds_ticket issued;       /* the last ticket handed out */
   loam_ds_ticket durable;      /* every ticket <= this is committed */
   bool stop, failed;
+  bool committing;             /* a commit round runs (on some thread) */
+  bool kicked;                 /* the committer thread was signalled and has
+                                  not woken yet: no need to signal again */
+  ds_op *batch;                /* the running round's ops (committing) */
+  size_t bcap;
   loam_error fail_err;
   ds_map next_index;           /* worker -> next oplog index to assign */
   ds_callback *cbs;

@@ -76,6 +76,9 @@ void sq_conn_close(sq_conn *c);
  * the write connection's auto-checkpoint is turned off. */
 bool sq_ckpt_start(sq_backend *b, const char *path, loam_error *err);
 void sq_ckpt_stop(sq_backend *b);
+/* After a commit, with the write connection held: rewinds the WAL if it
+ * grew past its limit (see store_sqlite_ckpt.c). */
+void sq_ckpt_restart(sq_backend *b);
 
 /* ops in store_sqlite_ops.c */
 bool sq_oplog_read(ds_backend *b, int64_t worker, uint64_t from, uint64_t max,

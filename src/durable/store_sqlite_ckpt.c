@@ -17,13 +17,34 @@ typedef struct sq_ckpt {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   bool want, stop;
+  bool restart;       /* the WAL passed CKPT_RESTART_PAGES (writer only) */
+  int last_pages;     /* the WAL's size at the previous commit (writer only) */
+  int trigger;        /* checkpoint when it reaches this (writer only) */
 } sq_ckpt;
+
+/* While commits keep coming, a PASSIVE checkpoint rarely catches up with the
+ * writer, so the WAL stays over CKPT_PAGES: ask again only after this many
+ * more pages, not after every commit (a thread wake-up each). */
+#define CKPT_AGAIN_PAGES 256
+/* ...and the WAL never starts over: SQLite rewinds it only when a write
+ * begins after a checkpoint copied all of it. Past this size the writer
+ * itself runs a RESTART checkpoint after its commit (sq_ckpt_restart): the
+ * background PASSIVE ones have copied most frames, it copies the last ones
+ * and the next commit writes from the start of the file again. Bounds the
+ * WAL's size on disk and the time to open it after a crash. (A RESTART on
+ * the checkpoint thread would wait for a gap between commits that never
+ * comes under load.) */
+#define CKPT_RESTART_PAGES 8192
 
 /* Called by SQLite on the write connection after each commit. */
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages) {
   (void)db; (void)name;
   sq_ckpt *k = ud;
-  if (pages >= CKPT_PAGES) {
+  if (pages < k->last_pages) k->trigger = CKPT_PAGES; /* the WAL restarted */
+  k->last_pages = pages;
+  if (pages >= k->trigger) {
+    k->trigger = pages + CKPT_AGAIN_PAGES;
+    if (pages >= CKPT_RESTART_PAGES) k->restart = true;
     pthread_mutex_lock(&k->mu);
     if (!k->want) {
       k->want = true;
@@ -56,7 +77,12 @@ bool sq_ckpt_start(sq_backend *b, const char *path, loam_error *err) {
   if (!k) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
   pthread_mutex_init(&k->mu, NULL);
   pthread_cond_init(&k->cv, NULL);
-  if (!sq_conn_open(&k->c, path, true, err)) {
+  k->trigger = CKPT_PAGES;
+  /* A connection learns that the database is in WAL mode when it first
+   * reads it; until then sqlite3_wal_checkpoint_v2 does nothing and says
+   * so only through its out-parameters (-1), and the WAL grew without end. */
+  if (!sq_conn_open(&k->c, path, true, err) ||
+      !sq_exec(&k->c, "SELECT count(*) FROM sqlite_master", err)) {
     sq_conn_close(&k->c);
     free(k);
     return false;
@@ -70,6 +96,16 @@ bool sq_ckpt_start(sq_backend *b, const char *path, loam_error *err) {
   sqlite3_wal_autocheckpoint(b->w.db, 0);
   sqlite3_wal_hook(b->w.db, wal_hook, k);
   return true;
+}
+
+void sq_ckpt_restart(sq_backend *b) {
+  sq_ckpt *k = b->ckpt;
+  if (!k || !k->restart) return;
+  k->restart = false;
+  /* the busy timeout covers a PASSIVE round still running and readers
+   * finishing their reads; on failure the next commit past the limit tries
+   * again */
+  sqlite3_wal_checkpoint_v2(b->w.db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 }
 
 void sq_ckpt_stop(sq_backend *b) {

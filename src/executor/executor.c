@@ -772,7 +772,13 @@ static void run_inline(struct loam_executor *ex, ex_worker *w, bool steal) {
   if (w->busy || (w->in_runq && !steal) || !w->qhead || ex->closing) return;
   w->busy = true;
   pthread_mutex_unlock(&ex->mu);
+  /* This thread waits for the outcome next: it commits the entries itself
+   * (loam_ds_release) instead of waking the committer thread and sleeping
+   * until it is done. Not for an RPC callee: its caller goes on before the
+   * callee's entries are durable (see await). */
+  if (!steal) loam_ds_hold(ex->ds);
   ex_run_queue(ex, w);
+  if (!steal) loam_ds_release(ex->ds);
   pthread_mutex_lock(&ex->mu);
   ex_release(ex, w);
 }
@@ -886,6 +892,7 @@ loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
     return st;
   }
   inv = ex_inv_new(w, keybuf);
+  if (inv) inv->unkeyed = !key && !key_out;
   if (inv && !set_chain(inv, chain, nchain)) {
     ex_inv_unref(ex, inv);
     inv = NULL;
@@ -904,7 +911,9 @@ loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
   loam_ds_key k = {0};
   bool found = false;
   loam_error kerr;
-  if (!lookup || !loam_ds_key_get(ex->ds, w->id, keybuf, &k, &found, &kerr)) found = false;
+  /* a key generated here is new: only a caller's own key can be in the store */
+  if (!lookup || !key || !loam_ds_key_get(ex->ds, w->id, keybuf, &k, &found, &kerr))
+    found = false;
   loam_ds_ticket t = 1;
   if (found && k.status != LOAM_DS_KEY_PENDING) {
     settle_from_store(ex, inv, fn, &k);
@@ -977,6 +986,11 @@ void loam_executor_stats_get(loam_executor *ex, loam_executor_stats *out) {
   *out = ex->stats;
   out->active_workers = ex->nactive;
   pthread_mutex_unlock(&ex->mu);
+  loam_ds_stats ds;
+  loam_ds_stats_get(ex->ds, &ds);
+  out->commits = ds.batches;
+  out->committed_writes = ds.ops;
+  out->commit_ns = ds.commit_ns;
 }
 
 /* ---- open and close ---------------------------------------------------------------- */

@@ -76,6 +76,10 @@ typedef struct ex_invocation {
   bool acked;                   /* [mu] the outcome is durable (or final) */
   bool finished;                /* [mu] the outcome is set and its END queued
                                    (durable once any later write is) */
+  bool unkeyed;                 /* its key was generated here and never shown
+                                   to anyone (invoke-and-await without a
+                                   key): no one can ask for it again, so it
+                                   needs no key row in the store */
   uint32_t interrupts;          /* [mu] bumped when interrupted */
   loam_status status;           /* outcome */
   loam_error err;

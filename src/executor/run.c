@@ -115,7 +115,7 @@ static loam_ds_ticket append_end(struct loam_executor *ex, ex_worker *w, ex_runt
   uint64_t idx = 0;
   loam_error err;
   loam_ds_ticket t = ex_append(ex, w, rt, &e, &idx, &err);
-  if (!t) return 0;
+  if (!t || inv->unkeyed) return t;
   if (ok)
     return loam_ds_key_put(ex->ds, w->id, inv->key, idx, LOAM_DS_KEY_DONE, inv->result_bin,
                            inv->result_len, &err);
@@ -373,6 +373,9 @@ void ex_run_queue(struct loam_executor *ex, ex_worker *w) {
   for (int n = 0; n < 32; n++) {
     if (w->status == LOAM_WS_FAILED || w->status == LOAM_WS_EXITED) refuse_queue(ex, w);
     if (w->deleted || !w->qhead || w->status == LOAM_WS_INTERRUPTED || ex->closing) break;
+    /* the previous one's entries commit while this one runs (they were
+     * held if an awaiting caller runs the queue: see run_inline) */
+    if (n > 0) loam_ds_kick(ex->ds);
     ex_invocation *inv = w->qhead;
     inv->state = EX_INV_RUNNING;
     if (w->status != LOAM_WS_RETRYING) w->status = LOAM_WS_RUNNING;

@@ -173,6 +173,62 @@ static void test_idempotency_sequential(void **state) {
   free(dir);
 }
 
+/* The END entries' keys of a worker's oplog, and whether each has a key row. */
+typedef struct end_keys { loam_ds *ds; int64_t worker; int ends, rows; } end_keys;
+
+static bool count_end(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
+  (void)index;
+  end_keys *k = ud;
+  if (kind != LOAM_OPLOG_INVOKE_END) return true;
+  loam_oplog_entry e;
+  loam_error err;
+  if (!loam_oplog_decode(p, len, &e, &err)) fail_msg("decode: %s", err.message);
+  loam_ds_key row = {0};
+  bool found = false;
+  if (!loam_ds_key_get(k->ds, k->worker, e.u.end.key, &row, &found, &err))
+    fail_msg("key_get: %s", err.message);
+  k->ends++;
+  k->rows += found;
+  loam_ds_key_clear(&row);
+  loam_oplog_entry_free(&e);
+  return true;
+}
+
+/* A key row is written only for a key someone knows: the caller's own, or
+ * one invoke returned. Invoke-and-await without a key gets a generated key
+ * that nobody can send again, so its result needs no row (one write less
+ * per invocation); the invocation is still in the oplog. */
+static void test_key_rows_only_for_known_keys(void **state) {
+  (void)state;
+  char *dir = temp_dir();
+  loam_executor_options o = fast_opts();
+  loam_executor *ex = open_dir(dir, &o);
+  loam_error err = {0};
+  assert_non_null(register_guest(ex, "counter", "counter", &err));
+  for (int i = 0; i < 5; i++) must_u64(ex, "counter", "k", "inc-by", 1, 1, NULL);
+  assert_int_equal(must_u64(ex, "counter", "k", "inc-by", 1, 1, "mine"), 6);
+  char key[72];
+  loam_value *p = loam_value_uint(loam_type_prim(LOAM_T_U64), 1);
+  assert_int_equal(loam_invoke(ex, "counter", "k", "inc-by", &p, 1, NULL, key, &err), LOAM_OK);
+  loam_value_free(p);
+  assert_int_equal(must_u64(ex, "counter", "k", "inc-by", 1, 1, key), 7); /* its stored result */
+  assert_int_equal(must_u64(ex, "counter", "k", "get", 0, 0, NULL), 7);
+  loam_executor_close(ex);
+
+  loam_ds *ds = loam_ds_open(dir, NULL, &err);
+  assert_non_null(ds);
+  loam_ds_worker w = {0};
+  assert_true(loam_ds_worker_find(ds, "counter", "k", &w, &err));
+  end_keys k = {ds, w.id, 0, 0};
+  assert_true(loam_ds_oplog_read(ds, w.id, 1, 0, count_end, &k, &err));
+  assert_int_equal(k.ends, 8);  /* 5 + "mine" + invoke + get */
+  assert_int_equal(k.rows, 2);  /* "mine" and the key invoke returned */
+  loam_ds_worker_clear(&w);
+  loam_ds_close(ds);
+  remove_dir(dir);
+  free(dir);
+}
+
 typedef struct conc { loam_executor *ex; uint64_t result; loam_status st; } conc;
 
 static void *dup_caller(void *arg) {
@@ -648,6 +704,7 @@ int main(void) {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_idempotency_sequential),
       cmocka_unit_test(test_idempotency_concurrent),
+      cmocka_unit_test(test_key_rows_only_for_known_keys),
       cmocka_unit_test(test_clocks_replay),
       cmocka_unit_test(test_retry_then_failed),
       cmocka_unit_test(test_interrupt_resume),
