@@ -10,7 +10,7 @@ CHECK_CC := clang-14
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps test test-unit test-spec test-wasi test-asan test-fuzz \
+.PHONY: all build build-asan build-fuzz deps test test-unit test-spec test-wasi test-asan test-fuzz \
         demo bench clean
 
 all: build

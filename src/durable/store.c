@@ -1,8 +1,11 @@
 /* store.c — the store's lifecycle and group commit: writers queue ops and get
- * tickets; one committer thread takes everything queued (up to max_batch)
- * and commits it in one durable transaction, then wakes the waiters. Batches
- * form by themselves: while one commit (and its fsync) runs, the next batch
- * accumulates, so the more writers there are the bigger the batches. */
+ * tickets; a commit round takes everything queued (up to max_batch) and
+ * commits it in one durable transaction, then wakes the waiters. One round
+ * runs at a time, on the committer thread or on a thread that would
+ * otherwise sleep until its own writes were committed (loam_ds_wait,
+ * loam_ds_release). Batches form by themselves: while one commit (and its
+ * fsync) runs, the next batch accumulates, so the more writers there are
+ * the bigger the batches. */
 #include "durable/store_int.h"
 
 #include <stdlib.h>
