@@ -25,6 +25,8 @@ static const char *const stmt_sql[SQ_NSTMT] = {
                       "ORDER BY idx LIMIT ?3",
     [SQ_OPLOG_LEN] = "SELECT max(idx) FROM oplog WHERE worker = ?1",
     [SQ_GET_KEY] = "SELECT oplog_idx, status, result FROM idem_keys WHERE worker = ?1 AND key = ?2",
+    [SQ_BEGIN] = "BEGIN IMMEDIATE",
+    [SQ_COMMIT] = "COMMIT",
 };
 
 /* Version 1. Every table a worker owns is keyed by the worker's id, which
@@ -129,15 +131,26 @@ sq_conn *sq_read_begin(sq_backend *b) {
 
 void sq_read_end(sq_conn *c) { pthread_mutex_unlock(&c->mu); }
 
+/* Runs a cached statement that returns no rows (BEGIN, COMMIT: prepared
+ * once rather than parsed at every commit). */
+static bool sq_run(sq_conn *c, sq_stmt_id id, loam_error *err) {
+  sqlite3_stmt *s = sq_stmt(c, id, err);
+  if (!s) return false;
+  bool ok = sqlite3_step(s) == SQLITE_DONE;
+  if (!ok) sq_fail(c, stmt_sql[id], err);
+  sqlite3_reset(s);
+  return ok;
+}
+
 bool sq_write_begin(sq_backend *b, loam_error *err) {
   pthread_mutex_lock(&b->w.mu);
-  if (sq_exec(&b->w, "BEGIN IMMEDIATE", err)) return true;
+  if (sq_run(&b->w, SQ_BEGIN, err)) return true;
   pthread_mutex_unlock(&b->w.mu);
   return false;
 }
 
 bool sq_write_commit(sq_backend *b, loam_error *err) {
-  bool ok = sq_exec(&b->w, "COMMIT", err);
+  bool ok = sq_run(&b->w, SQ_COMMIT, err);
   if (!ok) sqlite3_exec(b->w.db, "ROLLBACK", NULL, NULL, NULL);
   else sq_ckpt_restart(b);
   pthread_mutex_unlock(&b->w.mu);

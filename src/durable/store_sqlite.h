@@ -18,6 +18,8 @@ typedef enum sq_stmt_id {
   SQ_READ_OPLOG,
   SQ_OPLOG_LEN,
   SQ_GET_KEY,
+  SQ_BEGIN,
+  SQ_COMMIT,
   SQ_NSTMT
 } sq_stmt_id;
 
