@@ -183,7 +183,7 @@ bool sq_conn_open(sq_conn *c, const char *path, bool writer, loam_error *err) {
    * connections. */
   if (sqlite3_open_v2(path, &c->db, flags, "unix-excl") != SQLITE_OK)
     return sq_fail(c, "open", err);
-  sqlite3_busy_timeout(c->db, 10000);
+  sqlite3_busy_timeout(c->db, SQ_BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes(c->db, 1);
   return true;
 }

@@ -10,6 +10,10 @@
 #include "durable/backend.h"
 
 /* Statements prepared once per connection (the hot paths). */
+/* How long a connection waits for another one's lock (in this process:
+ * the checkpointer, or the writer while a reader starts) before failing. */
+#define SQ_BUSY_TIMEOUT_MS 10000
+
 typedef enum sq_stmt_id {
   SQ_INS_OPLOG,
   SQ_PUT_KEY,

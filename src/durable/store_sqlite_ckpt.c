@@ -16,6 +16,9 @@ typedef struct sq_ckpt {
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  pthread_mutex_t run_mu;  /* held while a checkpoint runs: SQLite runs one
+                              at a time and fails the second at once, so the
+                              writer's RESTART waits for the thread's round */
   bool want, stop;
   bool restart;       /* the WAL passed CKPT_RESTART_PAGES (writer only) */
   int last_pages;     /* the WAL's size at the previous commit (writer only) */
@@ -42,9 +45,11 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages) {
   sq_ckpt *k = ud;
   if (pages < k->last_pages) k->trigger = CKPT_PAGES; /* the WAL restarted */
   k->last_pages = pages;
-  if (pages >= k->trigger) {
+  /* past the limit the writer checkpoints after this commit; waking the
+   * thread as well would have the two collide (one checkpoint at a time) */
+  k->restart = pages >= CKPT_RESTART_PAGES;
+  if (pages >= k->trigger && !k->restart) {
     k->trigger = pages + CKPT_AGAIN_PAGES;
-    if (pages >= CKPT_RESTART_PAGES) k->restart = true;
     pthread_mutex_lock(&k->mu);
     if (!k->want) {
       k->want = true;
@@ -65,7 +70,9 @@ static void *ckpt_main(void *arg) {
     pthread_mutex_unlock(&k->mu);
     /* PASSIVE: copies what it can without blocking the writer or readers;
      * the writer restarts the WAL from the beginning once all is copied. */
+    pthread_mutex_lock(&k->run_mu);
     sqlite3_wal_checkpoint_v2(k->c.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_unlock(&k->run_mu);
     pthread_mutex_lock(&k->mu);
   }
   pthread_mutex_unlock(&k->mu);
@@ -76,6 +83,7 @@ bool sq_ckpt_start(sq_backend *b, const char *path, loam_error *err) {
   sq_ckpt *k = calloc(1, sizeof *k);
   if (!k) return wasm_fail(err, LOAM_ERR_NOMEM, "out of memory");
   pthread_mutex_init(&k->mu, NULL);
+  pthread_mutex_init(&k->run_mu, NULL);
   pthread_cond_init(&k->cv, NULL);
   k->trigger = CKPT_PAGES;
   /* A connection learns that the database is in WAL mode when it first
@@ -101,11 +109,16 @@ bool sq_ckpt_start(sq_backend *b, const char *path, loam_error *err) {
 void sq_ckpt_restart(sq_backend *b) {
   sq_ckpt *k = b->ckpt;
   if (!k || !k->restart) return;
-  k->restart = false;
-  /* the busy timeout covers a PASSIVE round still running and readers
-   * finishing their reads; on failure the next commit past the limit tries
-   * again */
+  /* After the thread's round (mostly copied already), it waits (busy
+   * handler) for readers to finish; briefly, so a commit is never held up
+   * long. If it gives up, the next commit tries again (the WAL is still past
+   * the limit, so wal_hook sets `restart` again). */
+  pthread_mutex_lock(&k->run_mu);
+  sqlite3_busy_timeout(b->w.db, 200);
   sqlite3_wal_checkpoint_v2(b->w.db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+  sqlite3_busy_timeout(b->w.db, SQ_BUSY_TIMEOUT_MS);
+  pthread_mutex_unlock(&k->run_mu);
+  k->restart = false;
 }
 
 void sq_ckpt_stop(sq_backend *b) {
@@ -119,6 +132,7 @@ void sq_ckpt_stop(sq_backend *b) {
   pthread_join(k->th, NULL);
   sq_conn_close(&k->c);
   pthread_mutex_destroy(&k->mu);
+  pthread_mutex_destroy(&k->run_mu);
   pthread_cond_destroy(&k->cv);
   free(k);
   b->ckpt = NULL;

@@ -255,7 +255,7 @@ static void test_wal_stays_bounded(void **state) {
          (long long)db / 1024, (long long)wal / 1024);
   /* the oplog has ~2 pages per entry (payload overflow): > 80 MiB went
    * through the WAL; it is rewound once past 8192 pages (32 MiB) */
-  assert_true(wal < 48ll << 20);
+  assert_true(wal < 40ll << 20);
   assert_true(db > 10ll << 20);   /* checkpoints copied pages into loam.db */
   loam_ds_close(ds);
   ds_fx_rmdir(dir);
