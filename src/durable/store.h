@@ -79,7 +79,7 @@ loam_ds *loam_ds_open(const char *dir, const loam_ds_options *opt,
 void loam_ds_close(loam_ds *ds);
 
 /* The schema version this code writes (the `schema_version` table). */
-#define LOAM_DS_SCHEMA_VERSION 1
+#define LOAM_DS_SCHEMA_VERSION 2
 
 /* ---- group commit -------------------------------------------------------- */
 

@@ -16,17 +16,22 @@
 #include "wasm/module.h"
 
 static const char *const stmt_sql[SQ_NSTMT] = {
-    [SQ_INS_OPLOG] = "INSERT INTO oplog(worker, idx, kind, payload) VALUES(?1, ?2, ?3, ?4)",
+    [SQ_INS_OPLOG] = "INSERT INTO oplog_recent(worker, idx, kind, payload) VALUES(?1, ?2, ?3, ?4)",
     [SQ_PUT_KEY] = "INSERT OR REPLACE INTO idem_keys(worker, key, oplog_idx, status, result) "
                    "VALUES(?1, ?2, ?3, ?4, ?5)",
     [SQ_SET_STATUS] = "UPDATE workers SET status = ?2, updated = ?3 WHERE id = ?1",
     [SQ_SET_STATUS_ERR] = "UPDATE workers SET status = ?2, updated = ?3, last_error = ?4 WHERE id = ?1",
     [SQ_READ_OPLOG] = "SELECT idx, kind, payload FROM oplog WHERE worker = ?1 AND idx >= ?2 "
-                      "ORDER BY idx LIMIT ?3",
-    [SQ_OPLOG_LEN] = "SELECT max(idx) FROM oplog WHERE worker = ?1",
+                      "UNION ALL SELECT idx, kind, payload FROM oplog_recent "
+                      "WHERE worker = ?1 AND idx >= ?2 ORDER BY 1 LIMIT ?3",
+    [SQ_OPLOG_LEN] = "SELECT max(coalesce((SELECT max(idx) FROM oplog WHERE worker = ?1), 0),"
+                     " coalesce((SELECT max(idx) FROM oplog_recent WHERE worker = ?1), 0))",
     [SQ_GET_KEY] = "SELECT oplog_idx, status, result FROM idem_keys WHERE worker = ?1 AND key = ?2",
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
+    [SQ_FOLD_MOVE] = "INSERT INTO oplog(worker, idx, kind, payload) SELECT worker, idx, kind,"
+                     " payload FROM oplog_recent ORDER BY worker, idx",
+    [SQ_FOLD_CLEAR] = "DELETE FROM oplog_recent",
 };
 
 /* Version 1. Every table a worker owns is keyed by the worker's id, which
@@ -52,6 +57,12 @@ static const char schema_v1[] =
     " state BLOB, created INTEGER NOT NULL);"
     "CREATE TABLE snapshot_pages(worker INTEGER NOT NULL, page_no INTEGER NOT NULL,"
     " hash BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY(worker, page_no));";
+
+/* Version 2 adds where new oplog entries wait to be moved into `oplog` in
+ * bulk (see SQ_FOLD_ROWS); a version 1 database is upgraded in place. */
+static const char schema_v2[] =
+    "CREATE TABLE oplog_recent(seq INTEGER PRIMARY KEY, worker INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL, kind INTEGER NOT NULL, payload BLOB NOT NULL);";
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -223,14 +234,25 @@ static bool schema_setup(sq_backend *b, loam_error *err) {
                      "store: schema version %lld is newer than this loam (%d)",
                      (long long)v, LOAM_DS_SCHEMA_VERSION);
   }
-  if (v == 0) {
+  if (v < LOAM_DS_SCHEMA_VERSION) {
     char ins[80];
     snprintf(ins, sizeof ins, "INSERT INTO schema_version VALUES(%d)", LOAM_DS_SCHEMA_VERSION);
-    if (!sq_exec(c, schema_v1, err) || !sq_exec(c, ins, err)) {
+    if ((v < 1 && !sq_exec(c, schema_v1, err)) || (v < 2 && !sq_exec(c, schema_v2, err)) ||
+        !sq_exec(c, ins, err)) {
       sq_write_rollback(b);
       return false;
     }
   }
+  s = sq_prepare(c, "SELECT count(*), total(length(payload)) FROM oplog_recent", err);
+  if (!s) {
+    sq_write_rollback(b);
+    return false;
+  }
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    b->recent_rows = (uint64_t)sqlite3_column_int64(s, 0);
+    b->recent_bytes = (uint64_t)sqlite3_column_int64(s, 1);
+  }
+  sqlite3_finalize(s);
   return sq_write_commit(b, err);
 }
 
@@ -343,14 +365,24 @@ static bool sq_commit_batch(ds_backend *base, const ds_op *ops, size_t n,
                             loam_error *err) {
   sq_backend *b = (sq_backend *)base;
   if (!sq_write_begin(b, err)) return false;
+  uint64_t rows = b->recent_rows, bytes = b->recent_bytes;
   for (size_t i = 0; i < n; i++) {
     if (!apply_op(&b->w, &ops[i], err)) {
       sq_write_rollback(b);
       return false;
     }
+    if (ops[i].type == DS_OP_APPEND) rows++, bytes += ops[i].len;
+  }
+  /* in the same transaction: the entries are in exactly one of the tables */
+  bool fold = rows >= SQ_FOLD_ROWS || bytes >= SQ_FOLD_BYTES;
+  if (fold && !(sq_run(&b->w, SQ_FOLD_MOVE, err) && sq_run(&b->w, SQ_FOLD_CLEAR, err))) {
+    sq_write_rollback(b);
+    return false;
   }
   loam_fault_point("before-commit");
   if (!sq_write_commit(b, err)) return false;
+  b->recent_rows = fold ? 0 : rows;
+  b->recent_bytes = fold ? 0 : bytes;
   loam_fault_point("after-commit");
   return true;
 }

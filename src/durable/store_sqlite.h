@@ -9,11 +9,19 @@
 
 #include "durable/backend.h"
 
-/* Statements prepared once per connection (the hot paths). */
 /* How long a connection waits for another one's lock (in this process:
  * the checkpointer, or the writer while a reader starts) before failing. */
 #define SQ_BUSY_TIMEOUT_MS 10000
 
+/* New oplog entries go to oplog_recent (appended in commit order, so a
+ * batch fills a page or two) and move to the oplog table, clustered by
+ * (worker, idx), in bulk once this many rows or payload bytes gathered: one
+ * page written per worker per move instead of one per worker per commit.
+ * The byte bound keeps the commit that moves them small. Reads see both. */
+#define SQ_FOLD_ROWS 2048
+#define SQ_FOLD_BYTES (1u << 20)
+
+/* Statements prepared once per connection (the hot paths). */
 typedef enum sq_stmt_id {
   SQ_INS_OPLOG,
   SQ_PUT_KEY,
@@ -24,6 +32,8 @@ typedef enum sq_stmt_id {
   SQ_GET_KEY,
   SQ_BEGIN,
   SQ_COMMIT,
+  SQ_FOLD_MOVE,
+  SQ_FOLD_CLEAR,
   SQ_NSTMT
 } sq_stmt_id;
 
@@ -41,6 +51,8 @@ typedef struct sq_backend {
   atomic_uint rr;          /* round-robin start for picking a reader */
   int lock_fd;
   struct sq_ckpt *ckpt;    /* the background checkpointer (store_sqlite_ckpt.c) */
+  uint64_t recent_rows;    /* rows in oplog_recent (writer only) */
+  uint64_t recent_bytes;   /* and their payload bytes */
 } sq_backend;
 
 const ds_backend_ops *sq_ops(void);

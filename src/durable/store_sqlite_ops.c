@@ -62,13 +62,18 @@ bool sq_oplog_length(ds_backend *b, int64_t worker, uint64_t *len, loam_error *e
 bool sq_oplog_last_of_kind(ds_backend *b, int64_t worker, int kind,
                            uint64_t *index, loam_error *err) {
   *index = 0;
-  return scalar_query(b, 0, "SELECT max(idx) FROM oplog WHERE worker = ?1 AND kind = ?2",
+  return scalar_query(b, 0,
+                      "SELECT max(coalesce((SELECT max(idx) FROM oplog WHERE worker = ?1 AND"
+                      " kind = ?2), 0), coalesce((SELECT max(idx) FROM oplog_recent WHERE"
+                      " worker = ?1 AND kind = ?2), 0))",
                       worker, kind, index, err);
 }
 
 bool sq_oplog_bytes(ds_backend *b, int64_t worker, uint64_t *bytes, loam_error *err) {
   *bytes = 0;
-  return scalar_query(b, 0, "SELECT total(length(payload)) FROM oplog WHERE worker = ?1",
+  return scalar_query(b, 0,
+                      "SELECT (SELECT total(length(payload)) FROM oplog WHERE worker = ?1) +"
+                      " (SELECT total(length(payload)) FROM oplog_recent WHERE worker = ?1)",
                       worker, 0, bytes, err);
 }
 

@@ -233,6 +233,7 @@ bool sq_worker_delete(ds_backend *base, int64_t worker, loam_error *err) {
   static const char *const sqls[] = {
       "DELETE FROM workers WHERE id = ?1",
       "DELETE FROM oplog WHERE worker = ?1",
+      "DELETE FROM oplog_recent WHERE worker = ?1",
       "DELETE FROM idem_keys WHERE worker = ?1",
       "DELETE FROM snapshots WHERE worker = ?1",
       "DELETE FROM snapshot_pages WHERE worker = ?1",

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "ds_fixture.h"
+#include "durable/store_sqlite.h"  /* SQ_FOLD_ROWS */
 
 static loam_ds *open_ok(const char *dir) {
   loam_error err;
@@ -253,6 +254,7 @@ static void test_workers(void **state) {
   assert_int_equal(err.code, LOAM_ERR_NOT_FOUND);
   loam_ds_close(ds);
   assert_int_equal(scalar(dir, "SELECT count(*) FROM oplog"), 0);
+  assert_int_equal(scalar(dir, "SELECT count(*) FROM oplog_recent"), 0);
   assert_int_equal(scalar(dir, "SELECT count(*) FROM idem_keys"), 0);
   assert_int_equal(scalar(dir, "SELECT count(*) FROM snapshot_pages"), 0);
   assert_int_equal(scalar(dir, "SELECT count(*) FROM snapshots"), 0);
@@ -626,6 +628,82 @@ static void test_commit_failure(void **state) {
   ds_fx_rmdir(dir);
 }
 
+/* ---- schema upgrade and the oplog's two tables ------------------------------ */
+
+static void exec_sql(const char *dir, const char *sql) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/loam.db", dir);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg);
+  sqlite3_close(db);
+}
+
+typedef struct seen { uint64_t next, count; bool ok; } seen;
+
+static bool dense(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
+  (void)kind, (void)p, (void)len;
+  seen *s = ud;
+  if (index != s->next) s->ok = false;
+  s->next++;
+  s->count++;
+  return true;
+}
+
+/* A version 1 data directory (entries only in `oplog`) opens as version 2:
+ * its entries read back, new ones continue their indices, and entries stay
+ * dense and in order while they move between oplog_recent and oplog. */
+static void test_schema_upgrade_and_fold(void **state) {
+  (void)state;
+  char *dir = ds_fx_dir();
+  loam_error err;
+  loam_ds *ds = open_ok(dir);
+  int64_t a = mk_worker(ds, "counter", "a");
+  loam_ds_close(ds);
+  /* what version 1 left: no oplog_recent, entries 1..3 in oplog */
+  exec_sql(dir, "DROP TABLE oplog_recent; DELETE FROM schema_version;"
+                "INSERT INTO schema_version VALUES(1);"
+                "INSERT INTO oplog VALUES(1, 1, 5, x'61'), (1, 2, 5, x'62'), (1, 3, 6, x'63');");
+  assert_int_equal(a, 1);
+  ds = open_ok(dir);
+  assert_int_equal(scalar(dir, "SELECT max(version) FROM schema_version"), 2);
+  uint64_t len = 0, last = 0, bytes = 0;
+  DS_OK(loam_ds_oplog_length(ds, a, &len, &err));
+  assert_int_equal(len, 3);
+  /* enough appends (one per commit) to move rows between the tables twice */
+  enum { N = 2 * SQ_FOLD_ROWS + 100 };
+  loam_ds_ticket t = 0;
+  for (int i = 0; i < N; i++) {
+    uint64_t idx;
+    t = loam_ds_append(ds, a, LOAM_OPLOG_LOG, (const uint8_t *)"xy", 2, &idx, &err);
+    assert_int_equal(idx, 4 + (uint64_t)i);
+    if (i % 64 == 0) DS_OK(loam_ds_wait(ds, t, &err));
+  }
+  DS_OK(loam_ds_wait(ds, t, &err));
+  /* two moves of (at least) SQ_FOLD_ROWS, each at a commit's end: the
+   * entries up to some index in oplog, the rest still recent */
+  int64_t moved = scalar(dir, "SELECT max(idx) FROM oplog");
+  assert_true(moved >= 3 + 2 * SQ_FOLD_ROWS && moved < 3 + N);
+  assert_int_equal(scalar(dir, "SELECT min(idx) FROM oplog_recent"), moved + 1);
+  seen s = {.next = 1, .ok = true};
+  DS_OK(loam_ds_oplog_read(ds, a, 1, 0, dense, &s, &err));
+  assert_true(s.ok);
+  assert_int_equal(s.count, 3 + N);
+  s = (seen){.next = (uint64_t)moved - 49, .ok = true};   /* across both tables */
+  DS_OK(loam_ds_oplog_read(ds, a, (uint64_t)moved - 49, 60, dense, &s, &err));
+  assert_true(s.ok);
+  assert_int_equal(s.count, 60);
+  DS_OK(loam_ds_oplog_length(ds, a, &len, &err));
+  assert_int_equal(len, 3 + N);
+  DS_OK(loam_ds_oplog_last_of_kind(ds, a, LOAM_OPLOG_INVOKE_END, &last, &err));
+  assert_int_equal(last, 3);   /* the version 1 entry */
+  DS_OK(loam_ds_oplog_bytes(ds, a, &bytes, &err));
+  assert_int_equal(bytes, 3 + 2 * N);
+  loam_ds_close(ds);
+  ds_fx_rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_lock_schema),
@@ -636,6 +714,7 @@ int main(void) {
       cmocka_unit_test(test_incremental_snapshots),
       cmocka_unit_test(test_hash_cache_eviction),
       cmocka_unit_test(test_commit_failure),
+      cmocka_unit_test(test_schema_upgrade_and_fold),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
