@@ -49,37 +49,43 @@ static bool all_digits(const char *s) {
 }
 
 /* {template} is an id or a name (then ?version= picks one, default the
- * latest). 404 with close names when it is neither. */
+ * latest). 404 with close names when it is neither. Every invocation comes
+ * through here: the executor's template cache answers without a store read
+ * (the full list is read only to suggest names after a miss). */
 const loam_template_info *srv_find_template(srv_req *q, srv_reply *r) {
   const char *key = q->param[0];
+  loam_error err = {0};
+  const loam_template_info *found = NULL;
+  if (all_digits(key)) found = loam_template_get_id(q->s->ex, strtoull(key, NULL, 10), &err);
+  if (found) return found;
+  uint64_t ver = 0;
+  if (!srv_query_u64(q, r, "version", 0, &ver)) return NULL;
+  if (ver > UINT32_MAX) {
+    srv_error(r, 404, "template %.127s has no version %llu", key, (unsigned long long)ver);
+    return NULL;
+  }
+  found = loam_template_get(q->s->ex, key, (uint32_t)ver, &err);
+  if (found) return found;
+  if (err.code != LOAM_ERR_NOT_FOUND) {
+    srv_error_from(r, &err);
+    return NULL;
+  }
   const loam_template_info **all = NULL;
   size_t n = loam_template_list(q->s->ex, &all);
-  const loam_template_info *found = NULL;
-  if (all_digits(key)) {
-    uint64_t id = strtoull(key, NULL, 10);
-    for (size_t i = 0; i < n && !found; i++)
-      if (all[i]->id == id) found = all[i];
+  const char **names = calloc(n ? n : 1, sizeof *names);
+  size_t m = 0;
+  bool named = false;   /* the name exists, the version does not */
+  for (size_t i = 0; names && i < n; i++) {
+    names[m++] = all[i]->name;
+    named = named || !strcmp(all[i]->name, key);
   }
-  if (!found) {
-    uint64_t ver = 0;
-    if (!srv_query_u64(q, r, "version", 0, &ver)) goto out;
-    for (size_t i = 0; i < n; i++)
-      if (!strcmp(all[i]->name, key) && (ver == 0 || all[i]->version == ver) &&
-          (!found || all[i]->version > found->version))
-        found = all[i];
-  }
-  if (!found) {
-    const char **names = calloc(n ? n : 1, sizeof *names);
-    size_t m = 0;
-    for (size_t i = 0; names && i < n; i++) names[m++] = all[i]->name;
-    char hint[512];
-    srv_suggest(key, names, m, hint, sizeof hint);
-    free(names);
-    srv_error(r, 404, "unknown template '%.127s'%s", key, hint);
-  }
-out:
+  char hint[512] = "";
+  if (!named) srv_suggest(key, names, m, hint, sizeof hint);
+  free(names);
   free(all);
-  return found;
+  if (named) srv_error(r, 404, "template %.127s has no version %llu", key, (unsigned long long)ver);
+  else srv_error(r, 404, "unknown template '%.127s'%s", key, hint);
+  return NULL;
 }
 
 void h_template_add(srv_req *q, srv_reply *r) {

@@ -81,7 +81,7 @@ bad "invoke bad params" 400 "params[0]" POST "$W/invoke?function=inc-by" -d '{"p
 bad "unknown template" 404 "unknown template 'nosuch'" GET /v1/templates/nosuch
 bad "template close match" 404 "did you mean: counter" GET /v1/templates/countr
 bad "unknown template id" 404 "unknown template '999'" GET /v1/templates/999
-bad "unknown version" 404 "unknown template" GET "/v1/templates/counter?version=99"
+bad "unknown version" 404 "template counter has no version 99" GET "/v1/templates/counter?version=99"
 bad "unknown worker" 404 "unknown worker 'zz'" GET /v1/templates/counter/workers/zz
 bad "worker close match" 404 "did you mean: c1" GET /v1/templates/counter/workers/c2
 bad "unknown function" 404 "has no function nope" POST "$W/invoke-and-await?function=nope" -d '{"params":[]}'
