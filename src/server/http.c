@@ -127,8 +127,11 @@ static void completed(void *cls, struct MHD_Connection *conn, void **ctxp,
 
 struct MHD_Daemon *srv_http_start(srv *s, const struct sockaddr *addr);
 struct MHD_Daemon *srv_http_start(srv *s, const struct sockaddr *addr) {
+  /* poll, not select: select cannot watch a descriptor past 1023 (the
+   * connection limit is 2000), and each connection thread scans its fd_set
+   * on every wake-up */
   return MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
           MHD_USE_ERROR_LOG,
       0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, addr,
       MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_LIMIT,
