@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +64,18 @@ static void *second_signal(void *arg) {
   return NULL;
 }
 
+/* Up to 2000 connections, each a descriptor, plus the store's: raise the
+ * soft limit on open files to the hard one (often 1024 by default). */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rlim_t was = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    srv_log("warning: open files limited to %llu: fewer connections can be served",
+            (unsigned long long)was);
+}
+
 static uint16_t bound_port(struct MHD_Daemon *d) {
   const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   return i ? i->port : 0;
@@ -90,6 +103,7 @@ int loam_server_main(const loam_server_options *o) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
 
   s.hub = srv_hub_new();
   loam_executor_options eo;
