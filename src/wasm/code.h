@@ -169,6 +169,9 @@ typedef struct wasm_code {
    * on the function's first call; owned. */
   wasm_cell *rcells;
   uint32_t nrcells;
+  /* nparams + nlocals + max_height, set with rcells: the value stack a
+   * call needs, checked on every call */
+  uint32_t frame_slots;
 } wasm_code;
 
 /* Cells one instruction occupies, op cell included, given its first cell

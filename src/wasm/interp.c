@@ -21,6 +21,9 @@
 #include <string.h>
 #include <time.h>
 
+#ifndef OOB
+#define OOB(ea, n) UNLIKELY((ea) + (n) > memsize)
+#endif
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -295,6 +298,22 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
                  [WASM_R_RX_##O##_##I] = &&rx_##O##_##I,
       WASM_FUSE_PAIRS(X_)
 #undef X_
+#define X_(NAME, E) [WASM_R_AKBRIF_##NAME] = &&akbrif_##NAME, \
+                    [WASM_R_AKBRUNLESS_##NAME] = &&akbrunless_##NAME, \
+                    [WASM_R_ARBRIF_##NAME] = &&arbrif_##NAME, \
+                    [WASM_R_ARBRUNLESS_##NAME] = &&arbrunless_##NAME, \
+                    [WASM_R_RKBRIF_##NAME] = &&rkbrif_##NAME, \
+                    [WASM_R_RKBRUNLESS_##NAME] = &&rkbrunless_##NAME, \
+                    [WASM_R_RRBRIF_##NAME] = &&rrbrif_##NAME, \
+                    [WASM_R_RRBRUNLESS_##NAME] = &&rrbrunless_##NAME,
+      WN_I32_COMPARE(X_)
+#undef X_
+#define X_(NAME, E) [WASM_R_AR64BRIF_##NAME] = &&ar64brif_##NAME, \
+                    [WASM_R_AR64BRUNLESS_##NAME] = &&ar64brunless_##NAME, \
+                    [WASM_R_RR64BRIF_##NAME] = &&rr64brif_##NAME, \
+                    [WASM_R_RR64BRUNLESS_##NAME] = &&rr64brunless_##NAME,
+      WN_I64_COMPARE(X_)
+#undef X_
   };
 
   const uint32_t base = s->nframes;
@@ -358,10 +377,30 @@ r_ANDW_BRUNLESS: {
   fp[FA] = v;
   BRANCH(v == 0, FD, 3);
 }
+r_ADDW_BRIF: {
+  uint32_t v = (uint32_t)fp[FB] + FC;
+  fp[FA] = v;
+  BRANCH(v != 0, FD, 3);
+}
+r_ADDW_BRUNLESS: {
+  uint32_t v = (uint32_t)fp[FB] + FC;
+  fp[FA] = v;
+  BRANCH(v == 0, FD, 3);
+}
+r_XORW_BRIF: {
+  uint32_t v = (uint32_t)fp[FB] ^ (uint32_t)fp[FC];
+  fp[FA] = v;
+  BRANCH(v != 0, FD, 3);
+}
+r_XORW_BRUNLESS: {
+  uint32_t v = (uint32_t)fp[FB] ^ (uint32_t)fp[FC];
+  fp[FA] = v;
+  BRANCH(v == 0, FD, 3);
+}
 #define LOAD_BRANCH(NAME, T, WHEN) \
   r_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)fp[FB] + FC; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T v; \
     memcpy(&v, membase + ea, sizeof v); \
     fp[FA] = v; \
@@ -379,7 +418,7 @@ r_NEAND_BRUNLESS:
   BRANCH((uint32_t)fp[FA] == ((uint32_t)fp[FB] & FC), FD, 3);
 r_BR_TABLE_LK8: {
   uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[FA] + FC) + FD;
-  if (UNLIKELY(ea + 1 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (OOB(ea, 1)) TRAP(LOAM_TRAP_OOB_MEMORY);
   uint32_t i = membase[ea], n = FB;
   BRANCH(true, pc[3 + (i < n ? i : n)].f[0], 0);
 }
@@ -391,18 +430,23 @@ r_BR_TABLE: {
   uint32_t i = (uint32_t)fp[FA], n = FB;
   BRANCH(true, pc[2 + (i < n ? i : n)].f[0], 0);
 }
+r_RETURN1:
+  fp[0] = fp[FA];
+  goto ret;
 r_RETURN: {
-  const wasm_frame *fr = &s->frames[--s->nframes];
   uint32_t nr = FB;
   const uint64_t *src = fp + FA;
   for (uint32_t i = 0; i < nr; i++) fp[i] = src[i];
+  goto ret;
+}
+ret: {
+  const wasm_frame *fr = &s->frames[--s->nframes];
   if (UNLIKELY(s->nframes == base)) return LOAM_OK;
   pc = fr->ret_pc;
   fp = fr->fp;
   /* Within one instance membase/memsize are already current (memory.grow
    * and host calls reload them); another instance's memory is not. */
-  loam_instance *ci = s->frames[s->nframes - 1].func->inst;
-  if (ci != inst) LOAD_INST(ci);
+  if (UNLIKELY(fr->inst != inst)) LOAD_INST(fr->inst);
   NEXT();
 }
 r_CALL:
@@ -446,10 +490,9 @@ enter: {
       !lower_once(c, callee->inst, labels))
     TRAP(LOAM_ERR_NOMEM);
   if (UNLIKELY(s->nframes >= WASM_MAX_FRAMES ||
-               s->stack_end - nfp < (ptrdiff_t)((uint64_t)c->nparams +
-                                                c->nlocals + c->max_height)))
+               s->stack_end - nfp < (ptrdiff_t)c->frame_slots))
     TRAP(LOAM_TRAP_STACK_EXHAUSTED);
-  s->frames[s->nframes++] = (wasm_frame){ret_pc, fp, callee};
+  s->frames[s->nframes++] = (wasm_frame){ret_pc, fp, callee, inst};
   fp = nfp;
   for (uint32_t i = 0; i < c->nlocals; i++) fp[c->nparams + i] = 0;
   if (callee->inst != inst) LOAD_INST(callee->inst);
@@ -488,6 +531,11 @@ r_MOV2:
   fp[FC] = fp[FD];
   pc += 3;
   NEXT();
+r_RADD2_I32:
+  fp[FA] = (uint32_t)fp[FB] + (uint32_t)fp[FC];
+  fp[FD] = (uint32_t)fp[pc[3].f[0]] + (uint32_t)fp[pc[3].f[1]];
+  pc += 4;
+  NEXT();
 r_CONST32:
   fp[FA] = FB;
   pc += 2;
@@ -513,7 +561,7 @@ r_ADD_SHL:
 r_MMS_F64: {
   uint64_t eb = (uint64_t)(uint32_t)fp[FB] + FC;
   uint64_t ec = (uint64_t)(uint32_t)fp[FD] + pc[3].f[0];
-  if (UNLIKELY(eb + 8 > memsize || ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (OOB(eb, 8) || OOB(ec, 8)) TRAP(LOAM_TRAP_OOB_MEMORY);
   double b, c;
   memcpy(&b, membase + eb, 8);
   memcpy(&c, membase + ec, 8);
@@ -525,7 +573,7 @@ r_MMS_F64: {
 }
 r_MK_F64_MUL: {
   uint64_t eb = (uint64_t)(uint32_t)((uint32_t)fp[FC] + FD) + pc[3].f[0];
-  if (UNLIKELY(eb + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (OOB(eb, 8)) TRAP(LOAM_TRAP_OOB_MEMORY);
   double b;
   memcpy(&b, membase + eb, 8);
   fp[FA] = wn_bits64(wn_f64(fp[FB]) * b);
@@ -535,7 +583,7 @@ r_MK_F64_MUL: {
 r_MMSK_F64: {
   uint64_t eb = (uint64_t)(uint32_t)((uint32_t)fp[FB] + FC) + FD;
   uint64_t ec = (uint64_t)(uint32_t)fp[pc[3].f[0]] + pc[3].f[1];
-  if (UNLIKELY(eb + 8 > memsize || ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (OOB(eb, 8) || OOB(ec, 8)) TRAP(LOAM_TRAP_OOB_MEMORY);
   double b, c;
   memcpy(&b, membase + eb, 8);
   memcpy(&c, membase + ec, 8);
@@ -547,7 +595,7 @@ r_MMSK_F64: {
 }
 r_RMS_F64: {
   uint64_t ec = (uint64_t)(uint32_t)fp[FC] + FD;
-  if (UNLIKELY(ec + 8 > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  if (OOB(ec, 8)) TRAP(LOAM_TRAP_OOB_MEMORY);
   double c;
   memcpy(&c, membase + ec, 8);
   double t = wn_f64(fp[FA]) * wn_f64(fp[FB]);
@@ -700,7 +748,7 @@ op_REF_FUNC: {
 #define LOAD_OP(NAME, T, CONV) \
   ld_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)fp[FB] + FC; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T v; \
     memcpy(&v, membase + ea, sizeof v); \
     fp[FA] = (CONV); \
@@ -711,7 +759,7 @@ op_REF_FUNC: {
 #define STORE_OP(NAME, T) \
   stx_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)fp[FA] + FC; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T v = (T)fp[FB]; \
     memcpy(membase + ea, &v, sizeof v); \
     pc += 3; \
@@ -721,7 +769,7 @@ op_REF_FUNC: {
 #define STORE_K(NAME, T) \
   stk_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)fp[FA] + FC; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T v = (T)FB; \
     memcpy(membase + ea, &v, sizeof v); \
     pc += 3; \
@@ -732,7 +780,7 @@ op_REF_FUNC: {
 #define LOAD_ADD(NAME, T, CONV) \
   la_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[FB] + (uint32_t)fp[FC]) + FD; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T v; \
     memcpy(&v, membase + ea, sizeof v); \
     fp[FA] = (CONV); \
@@ -741,7 +789,7 @@ op_REF_FUNC: {
   } \
   lk_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[FB] + FC) + FD; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T v; \
     memcpy(&v, membase + ea, sizeof v); \
     fp[FA] = (CONV); \
@@ -756,7 +804,7 @@ op_REF_FUNC: {
 #define MEM_OP(T, RD, WR, NAME, EXPR) \
   m_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)fp[FC] + FD; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T a = RD(fp[FB]), b; \
     memcpy(&b, membase + ea, sizeof b); \
     fp[FA] = WR(EXPR); \
@@ -767,7 +815,7 @@ op_REF_FUNC: {
 #define MEM_RMW(T, RD, NAME, EXPR) \
   ms_##NAME: { \
     uint64_t ea = (uint64_t)(uint32_t)fp[FB] + FC; \
-    if (UNLIKELY(ea + sizeof(T) > memsize)) TRAP(LOAM_TRAP_OOB_MEMORY); \
+    if (OOB(ea, sizeof(T))) TRAP(LOAM_TRAP_OOB_MEMORY); \
     T a = RD(fp[FA]), b; \
     memcpy(&b, membase + ea, sizeof b); \
     T r = (T)(EXPR); \
@@ -859,6 +907,23 @@ op_REF_FUNC: {
                   fp[FA] = (uint32_t)I32F_##O((uint32_t)fp[FB], t); \
                   pc += 3; NEXT(); }
   WASM_FUSE_PAIRS(FUSED_OP)
+/* A loop counter's step, then its exit test (lower.h: ADDBR); the slot
+ * bound is read after the step, as the separate ops would. */
+#define ADD_BRANCH1(L, T, ADDEND, BOUND, O, NAME, EXPR) \
+  L##brif_##NAME: { T a = (T)fp[FB] + (T)(ADDEND); fp[FA] = a; \
+                    T b = (T)(BOUND); BRANCH(EXPR, O, 4); } \
+  L##brunless_##NAME: { T a = (T)fp[FB] + (T)(ADDEND); fp[FA] = a; \
+                        T b = (T)(BOUND); BRANCH(!(EXPR), O, 4); }
+#define ADD_BRANCH(NAME, EXPR) \
+  ADD_BRANCH1(ak, uint32_t, FC, FD, pc[3].f[0], NAME, EXPR) \
+  ADD_BRANCH1(ar, uint32_t, FC, fp[FD], pc[3].f[0], NAME, EXPR) \
+  ADD_BRANCH1(rk, uint32_t, fp[FC], FD, pc[3].f[0], NAME, EXPR) \
+  ADD_BRANCH1(rr, uint32_t, fp[FC], fp[FD], pc[3].f[0], NAME, EXPR)
+  WN_I32_COMPARE(ADD_BRANCH)
+#define ADD_BRANCH64(NAME, EXPR) \
+  ADD_BRANCH1(ar64, uint64_t, pc[2].u64, fp[pc[3].f[0]], pc[3].f[1], NAME, EXPR) \
+  ADD_BRANCH1(rr64, uint64_t, fp[FC], fp[FD], pc[3].f[0], NAME, EXPR)
+  WN_I64_COMPARE(ADD_BRANCH64)
 #define I64F_ADD(a, b) ((a) + (b))
 #define I64F_SUB(a, b) ((a) - (b))
 #define I64F_AND(a, b) ((a) & (b))

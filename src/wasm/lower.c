@@ -53,8 +53,9 @@ typedef struct lw {
   uint32_t label_at;   /* where the last label was bound */
   /* The last K_I32_ADD emitted, and the one right before it when the two
    * are adjacent with no label between (else NONE): settle() merges them
-   * into an ADD2_I32 once the second one is final. */
-  uint32_t kadd_prev, kadd_at;
+   * into an ADD2_I32 once the second one is final. radd_*: the same for
+   * R_I32_ADD and RADD2_I32. */
+  uint32_t kadd_prev, kadd_at, radd_prev, radd_at;
   /* The last local.set/tee that retargeted an op's result into local
    * set_local (the op at set_start, set_op), valid while L->n == set_n. */
   uint32_t set_start, set_op, set_local, set_n;
@@ -223,6 +224,7 @@ uint32_t wasm_rop_length(uint32_t op, const wasm_cell *at) {
   if (op < WASM_R_R_I32_EQ) return plain_len[op - WASM_OP_COUNT];
   if (op < WASM_R_U_I32_EQZ) return 3;
   if (op < WASM_R_BRIF_I32_EQ) return 2;
+  if (op >= WASM_R_AKBRIF_I32_EQ && op < WASM_R_END) return 4;
   return 3;
 }
 
@@ -284,6 +286,12 @@ static uint32_t emit(lw *L, uint32_t op, uint32_t len) {
   } else {
     L->kadd_prev = L->kadd_at = NONE;
   }
+  if (op == WASM_R_R_I32_ADD) {
+    L->radd_prev = L->radd_at != NONE && L->radd_at + 3 == at ? L->radd_at : NONE;
+    L->radd_at = at;
+  } else {
+    L->radd_prev = L->radd_at = NONE;
+  }
   L->prev_start = L->last_start;
   L->prev_op = L->last_op;
   L->prev_dst = L->last_dst;
@@ -306,30 +314,28 @@ static void barrier(lw *L) { L->last_dst = L->prev_dst = NONE; }
  * a local (last_dst == NONE), so no later fusion takes it back. Runs
  * before anything is emitted or a label bound after them. */
 static void settle(lw *L) {
-  uint32_t m = L->kadd_prev, s = L->kadd_at;
+  bool r = L->radd_prev != NONE;
+  uint32_t m = r ? L->radd_prev : L->kadd_prev, s = r ? L->radd_at : L->kadd_at;
   if (m == NONE || s != m + 3 || L->n != s + 3 || L->last_start != s ||
       L->last_dst != NONE || L->oom)
     return;
   uint32_t d = FLD(L, m, 0), a = FLD(L, m, 1), k = FLD(L, m, 2);
   uint32_t d2 = FLD(L, s, 0), a2 = FLD(L, s, 1), k2 = FLD(L, s, 2);
-  L->out[m].u64 = WASM_R_ADD2_I32;
-  FLD(L, m, 0) = d;
-  FLD(L, m, 1) = a;
-  FLD(L, m, 2) = d2;
-  FLD(L, m, 3) = a2;
-  FLD(L, m, 4) = k;
-  FLD(L, m, 5) = k2;
+  /* ADD2_I32 d a d2 a2 k k2 | RADD2_I32 d a b d2 a2 b2 */
+  uint32_t f[6] = {d, a, d2, a2, k, k2}, fr[6] = {d, a, k, d2, a2, k2};
+  L->out[m].u64 = r ? WASM_R_RADD2_I32 : WASM_R_ADD2_I32;
+  for (uint32_t i = 0; i < 6; i++) FLD(L, m, i) = r ? fr[i] : f[i];
   L->n = m + 4;
   L->last_start = m;
-  L->last_op = WASM_R_ADD2_I32;
+  L->last_op = (uint32_t)L->out[m].u64;
   L->prev_dst = NONE;
-  L->kadd_prev = L->kadd_at = NONE;
+  L->kadd_prev = L->kadd_at = L->radd_prev = L->radd_at = NONE;
 }
 
 /* Takes back the instruction just emitted (to emit a fused one instead);
  * the one before becomes the last again. */
 static void unemit(lw *L) {
-  L->kadd_prev = L->kadd_at = NONE;
+  L->kadd_prev = L->kadd_at = L->radd_prev = L->radd_at = NONE;
   L->n = L->last_start;
   L->last_start = L->prev_start;
   L->last_op = L->prev_op;
@@ -410,7 +416,7 @@ static void jump(lw *L, uint32_t target, uint32_t drop, uint32_t keep) {
     }
   uint32_t th = h - drop, nr = L->c->nresults;
   if (is_return(L, target)) {
-    uint32_t u = emit(L, WASM_R_RETURN, 2);
+    uint32_t u = emit(L, nr == 1 ? WASM_R_RETURN1 : WASM_R_RETURN, 2);
     FLD(L, u, 0) = S(L, th >= nr ? th - nr : 0);
     FLD(L, u, 1) = nr;
   } else {
@@ -423,13 +429,41 @@ static void jump(lw *L, uint32_t target, uint32_t drop, uint32_t keep) {
 
 /* How a conditional branch tests: a fused compare (op != 0) or a slot; d is
  * the local a write-and-branch op writes, or the slot EQAND/NEAND compare. */
-typedef struct cond { uint32_t fused, a, b, d; } cond;
+typedef struct cond { uint32_t fused, a, b, d, ad, aa, aop; uint64_t ak; } cond;
+/* (with ad != NONE, the add `aop` (K_ or R_ I32_ADD or I64_ADD) computing
+ * ad = aa + ak (a constant, or a slot for R_) runs first and the compare
+ * tests ad: an ADDBR op) */
+
+/* The index in WN_I32_COMPARE of an i32 compare's K_ or R_ op, or -1. */
+static int i32_compare(uint32_t rop, bool *is_r) {
+  *is_r = rop >= WASM_R_R_I32_EQ && rop <= WASM_R_R_I32_GE_U;
+  if (*is_r) return (int)(rop - WASM_R_R_I32_EQ);
+  if (rop >= WASM_R_K_I32_EQ && rop <= WASM_R_K_I32_GE_U)
+    return (int)(rop - WASM_R_K_I32_EQ);
+  return -1;
+}
+
+/* The ADDBR op for add `aop` and compare `cmp` (lower.h), or 0. */
+static uint32_t addbr_op(uint32_t aop, uint32_t cmp, bool when) {
+  bool bound_r;
+  int ci = i32_compare(cmp, &bound_r);
+  if (ci >= 0 && (aop == WASM_R_K_I32_ADD || aop == WASM_R_R_I32_ADD))
+    return WASM_R_AKBRIF_I32_EQ + 8 * (uint32_t)ci +
+           (aop == WASM_R_R_I32_ADD ? 4 : 0) + (bound_r ? 2 : 0) + (when ? 0 : 1);
+  if (cmp >= WASM_R_R_I64_EQ && cmp <= WASM_R_R_I64_GE_U &&
+      (aop == WASM_R_K_I64_ADD || aop == WASM_R_R_I64_ADD))
+    return WASM_R_AR64BRIF_I64_EQ + 4 * (cmp - WASM_R_R_I64_EQ) +
+           (aop == WASM_R_R_I64_ADD ? 2 : 0) + (when ? 0 : 1);
+  return 0;
+}
 
 /* The write-and-branch op (…W_BRIF; the BRUNLESS form follows it) for an
  * op whose result a branch tests right after it went to a local, or 0. */
 static uint32_t wbr_of(uint32_t rop) {
   switch (rop) {
   case WASM_R_K_I32_AND: return WASM_R_ANDW_BRIF;
+  case WASM_R_K_I32_ADD: return WASM_R_ADDW_BRIF;
+  case WASM_R_R_I32_XOR: return WASM_R_XORW_BRIF;
   case WASM_R_L_I32_LOAD8_U: return WASM_R_LW8_BRIF;
   case WASM_R_L_I32_LOAD: return WASM_R_LW32_BRIF;
   }
@@ -440,7 +474,20 @@ static uint32_t wbr_of(uint32_t rop) {
  * its start and sets *k to the index of its offset field. */
 static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
   uint32_t u;
-  if (c->fused == WASM_R_EQAND_BRIF || c->fused == WASM_R_NEAND_BRIF) {
+  if (c->ad != NONE) {
+    u = emit(L, addbr_op(c->aop, c->fused, when), 4);
+    FLD(L, u, 0) = c->ad;
+    FLD(L, u, 1) = c->aa;
+    if (c->aop == WASM_R_K_I64_ADD) {
+      L->out[u + 2].u64 = c->ak;
+      FLD(L, u, 4) = c->b;
+      *k = 5;
+    } else {
+      FLD(L, u, 2) = (uint32_t)c->ak;
+      FLD(L, u, 3) = c->b;
+      *k = 4;
+    }
+  } else if (c->fused == WASM_R_EQAND_BRIF || c->fused == WASM_R_NEAND_BRIF) {
     u = emit(L, c->fused + (when ? 0 : 1), 3);
     FLD(L, u, 0) = c->d;
     FLD(L, u, 1) = c->a;
@@ -477,7 +524,7 @@ static uint32_t emit_cond(lw *L, const cond *c, bool when, uint32_t *k) {
 /* br_if / br_if with adjustment / br_unless (when == false). */
 static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
                         bool when) {
-  cond c = {0, 0, 0, NONE};
+  cond c = {0, 0, 0, NONE, NONE, 0, 0, 0};
   uint32_t p = --L->h;
   entry e = L->st[p];
   bool in_place = true;  /* nothing below the condition to materialise */
@@ -515,6 +562,19 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
     c.a = FLD(L, u, 1);
     c.b = FLD(L, u, 2);
     unemit(L);
+  } else if (c.a == L->set_local && L->n == L->set_n && L->label_at != L->n &&
+             in_place && addbr_op(L->set_op, c.fused, true)) {
+    /* i += k; (local.get i;) compare i; br_if: a loop counter's step
+     * and exit test in one (the add wrote local i itself) */
+    uint32_t u = L->set_start;
+    c.aop = L->set_op;
+    c.ad = FLD(L, u, 0);
+    c.aa = FLD(L, u, 1);
+    c.ak = c.aop == WASM_R_K_I64_ADD ? L->out[u + 2].u64 : FLD(L, u, 2);
+    L->n = u;
+    L->last_op = 0;
+    L->last_dst = L->prev_dst = NONE;
+    L->kadd_prev = L->kadd_at = L->radd_prev = L->radd_at = NONE;
   } else if ((c.fused == 0 || c.fused == WASM_R_U_I32_EQZ) && c.a == L->set_local &&
       L->n == L->set_n && L->label_at != L->n && wbr_of(L->set_op) && in_place) {
     /* op; local.set/tee d; (local.get d; i32.eqz;) br_if: the op writes d
@@ -528,7 +588,7 @@ static void cond_branch(lw *L, uint32_t target, uint32_t drop, uint32_t keep,
     L->n = u;
     L->last_op = 0;
     L->last_dst = L->prev_dst = NONE;
-    L->kadd_prev = L->kadd_at = NONE;
+    L->kadd_prev = L->kadd_at = L->radd_prev = L->radd_at = NONE;
   }
   flush(L);
   uint32_t k;
@@ -943,7 +1003,7 @@ static void do_return(lw *L) {
     flush_range(L, from, h);
     src = S(L, from);
   }
-  uint32_t u = emit(L, WASM_R_RETURN, 2);
+  uint32_t u = emit(L, nr == 1 ? WASM_R_RETURN1 : WASM_R_RETURN, 2);
   FLD(L, u, 0) = src;
   FLD(L, u, 1) = nr;
   L->live = false;
@@ -1064,7 +1124,7 @@ static void label(lw *L, uint32_t pc) {
     for (uint32_t i = 0; i < L->th[pc]; i++) push(L, E_STK, 0);
   }
   settle(L);
-  L->kadd_prev = L->kadd_at = NONE;
+  L->kadd_prev = L->kadd_at = L->radd_prev = L->radd_at = NONE;
   if (L->live) L->map[pc] = L->n;
   L->label_at = L->n;
   barrier(L);
@@ -1102,7 +1162,7 @@ bool wasm_lower(wasm_code *c, const loam_instance *inst,
   lw L = {.c = c, .inst = inst, .labels = labels, .live = true,
           .nbase = c->nparams + c->nlocals, .last_dst = NONE,
           .prev_dst = NONE, .label_at = NONE, .kadd_prev = NONE,
-          .kadd_at = NONE, .set_local = NONE, .set_n = NONE};
+          .kadd_at = NONE, .radd_prev = NONE, .radd_at = NONE, .set_local = NONE, .set_n = NONE};
   uint32_t n = c->ncells ? c->ncells : 1;
   L.is_target = calloc(n, 1);
   L.map = malloc(n * sizeof *L.map);
@@ -1129,6 +1189,7 @@ bool wasm_lower(wasm_code *c, const loam_instance *inst,
     wasm_cell *fit = realloc(L.out, (size_t)(L.n ? L.n : 1) * sizeof *L.out);
     c->rcells = fit ? fit : L.out;
     c->nrcells = L.n;
+    c->frame_slots = c->nparams + c->nlocals + c->max_height;
   } else {
     free(L.out);
   }
@@ -1162,6 +1223,7 @@ static const char *rop_name(uint32_t op) {
   if (op < WASM_R_MS_I32_EQ) return "M";
   if (op < WASM_R_KX64_ADD_SHL) return "MS";
   if (op < WASM_R_KX_ADD_ADD) return "KX64";
+  if (op >= WASM_R_AKBRIF_I32_EQ) return "ADDBR";
   return (op - WASM_R_KX_ADD_ADD) % 2 ? "RX" : "KX";
 }
 

@@ -51,6 +51,8 @@
  *                    was a stack temporary feeding only the outer op)
  *      MOV2 d a d2 a2 (two MOVs in a row, in order)
  *      ANDW_BRIF d a k o / ANDW_BRUNLESS (d = a & k, then branch on d),
+ *      ADDW_BRIF d a k o / ADDW_BRUNLESS (d = a + k: a count-down loop),
+ *      XORW_BRIF d a b o / XORW_BRUNLESS (d = a ^ b, b a slot),
  *      LW8_BRIF d a x o / LW8_BRUNLESS, LW32_* (d = i32.load8_u / i32.load
  *                    of a + x, then branch on d): a value set or teed into
  *                    local d and tested at once
@@ -73,6 +75,16 @@
  *      MMS_F64 a b y c x (mem[c + x] = a * mem[b + y] + mem[c + x]) |
  *      RMS_F64 a b c x (mem[c + x] = a * b + mem[c + x]): the
  *                    multiply-accumulate of f64 loops, rounded twice
+ *      RETURN1 a (RETURN a 1: one result, no copy loop)
+ *      RADD2_I32 d a b d2 a2 b2 (two i32 adds of slots in a row, in
+ *                    order, both into locals: the addresses of two arrays
+ *                    at one index)
+ *      AKBRIF_<cmp> d a k k2 o / AKBRUNLESS_<cmp> (d = a + k, then branch
+ *                    if (d cmp k2) != 0 / == 0) | ARBRIF_<cmp> d a k b o /
+ *                    ARBRUNLESS_<cmp> (the same against slot b, read after
+ *                    d is written): a loop counter's step and exit test;
+ *                    RK_/RR_ the same with d = a + slot; i64: AR64 d a,
+ *                    k64, b o and RR64 d a c b o
  *
  * Loops. A loop header keeps its LOOP_CHECK (the interrupt/fuel/deadline
  * check), but backward branches land just after it and run the check
@@ -109,7 +121,9 @@
   X(ANDW_BRIF, 3) X(ANDW_BRUNLESS, 3) X(LW8_BRIF, 3) X(LW8_BRUNLESS, 3) \
   X(LW32_BRIF, 3) X(LW32_BRUNLESS, 3) X(EQAND_BRIF, 3) X(EQAND_BRUNLESS, 3) \
   X(NEAND_BRIF, 3) X(NEAND_BRUNLESS, 3) \
-  X(BR_TABLE_LK8, 4) X(MK_F64_MUL, 4) X(MMSK_F64, 4)
+  X(BR_TABLE_LK8, 4) X(MK_F64_MUL, 4) X(MMSK_F64, 4) X(RADD2_I32, 4) \
+  X(RETURN1, 2) X(XORW_BRIF, 3) X(XORW_BRUNLESS, 3) X(ADDW_BRIF, 3) \
+  X(ADDW_BRUNLESS, 3)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the
@@ -194,6 +208,22 @@ typedef enum wasm_rop {
    * these numbers from the pair's indices) */
 #define X_(O, I) WASM_R_KX_##O##_##I, WASM_R_RX_##O##_##I,
   WASM_FUSE_PAIRS(X_)
+#undef X_
+  /* ADDBR: a loop counter's increment fused into the compare and branch
+   * testing it (4 cells each). Per i32 compare in WN_I32_COMPARE order,
+   * by the add's right operand (K: constant, R: slot) and the bound (K,
+   * R), each BRIF then BRUNLESS: AK (K add, K bound), AR (K add, R
+   * bound), RK, RR; then per i64 compare (WN_I64_COMPARE), the bound a
+   * slot: AR64 (K add), RR64 */
+#define X_(NAME, E) WASM_R_AKBRIF_##NAME, WASM_R_AKBRUNLESS_##NAME, \
+                    WASM_R_ARBRIF_##NAME, WASM_R_ARBRUNLESS_##NAME, \
+                    WASM_R_RKBRIF_##NAME, WASM_R_RKBRUNLESS_##NAME, \
+                    WASM_R_RRBRIF_##NAME, WASM_R_RRBRUNLESS_##NAME,
+  WN_I32_COMPARE(X_)
+#undef X_
+#define X_(NAME, E) WASM_R_AR64BRIF_##NAME, WASM_R_AR64BRUNLESS_##NAME, \
+                    WASM_R_RR64BRIF_##NAME, WASM_R_RR64BRUNLESS_##NAME,
+  WN_I64_COMPARE(X_)
 #undef X_
   WASM_R_END
 } wasm_rop;

@@ -250,24 +250,32 @@ WN_ROUNDING(wn_trunc, trunc, double) WN_ROUNDING(wn_rint, rint, double)
 /* ---- op lists ------------------------------------------------------------
  * Binary integer ops: X(OP, expression over a, b of type uint32_t/uint64_t).
  * Comparisons yield 0/1, which is also a valid i32 slot. */
-#define WN_I32_BINARY(X) \
+/* The i32 compares on their own (the first ten of WN_I32_BINARY): lower.h
+ * fuses a loop counter's increment into them. */
+#define WN_I32_COMPARE(X) \
   X(I32_EQ, a == b) X(I32_NE, a != b) \
   X(I32_LT_S, (int32_t)a < (int32_t)b) X(I32_LT_U, a < b) \
   X(I32_GT_S, (int32_t)a > (int32_t)b) X(I32_GT_U, a > b) \
   X(I32_LE_S, (int32_t)a <= (int32_t)b) X(I32_LE_U, a <= b) \
-  X(I32_GE_S, (int32_t)a >= (int32_t)b) X(I32_GE_U, a >= b) \
+  X(I32_GE_S, (int32_t)a >= (int32_t)b) X(I32_GE_U, a >= b)
+
+#define WN_I32_BINARY(X) \
+  WN_I32_COMPARE(X) \
   X(I32_ADD, a + b) X(I32_SUB, a - b) X(I32_MUL, a * b) \
   X(I32_AND, a & b) X(I32_OR, a | b) X(I32_XOR, a ^ b) \
   X(I32_SHL, a << (b & 31)) X(I32_SHR_S, wn_shr_s32(a, b)) \
   X(I32_SHR_U, a >> (b & 31)) X(I32_ROTL, wn_rotl32(a, b)) \
   X(I32_ROTR, wn_rotr32(a, b))
 
-#define WN_I64_BINARY(X) \
+#define WN_I64_COMPARE(X) \
   X(I64_EQ, a == b) X(I64_NE, a != b) \
   X(I64_LT_S, (int64_t)a < (int64_t)b) X(I64_LT_U, a < b) \
   X(I64_GT_S, (int64_t)a > (int64_t)b) X(I64_GT_U, a > b) \
   X(I64_LE_S, (int64_t)a <= (int64_t)b) X(I64_LE_U, a <= b) \
-  X(I64_GE_S, (int64_t)a >= (int64_t)b) X(I64_GE_U, a >= b) \
+  X(I64_GE_S, (int64_t)a >= (int64_t)b) X(I64_GE_U, a >= b)
+
+#define WN_I64_BINARY(X) \
+  WN_I64_COMPARE(X) \
   X(I64_ADD, a + b) X(I64_SUB, a - b) X(I64_MUL, a * b) \
   X(I64_AND, a & b) X(I64_OR, a | b) X(I64_XOR, a ^ b) \
   X(I64_SHL, a << (b & 63)) X(I64_SHR_S, wn_shr_s64(a, b)) \

@@ -78,6 +78,7 @@ typedef struct wasm_frame {
   const wasm_cell *ret_pc;  /* where the caller continues */
   uint64_t *fp;             /* caller's fp */
   loam_func *func;          /* the function running in this frame */
+  loam_instance *inst;      /* the caller's instance (NULL for the entry) */
 } wasm_frame;
 
 #define WASM_DEFAULT_STACK (1u << 20)   /* value stack bytes */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "wasm/lower.h"
 #include "wasm/numeric.h"
 #include "wasm/runtime.h"
 #include <math.h>
@@ -1709,6 +1710,204 @@ static void test_fused_pairs(void **state) {
   assert_int_equal((uint32_t)got, 3);
 }
 
+/* Whether lowering function idx's code yields an op in [lo, hi). */
+static bool lowers_to(uint32_t idx, uint32_t lo, uint32_t hi) {
+  wasm_code c = W.codes[idx];
+  c.rcells = NULL;
+  c.threaded = false;
+  assert_true(wasm_lower(&c, &W.inst, NULL));
+  bool found = false;
+  for (uint32_t pc = 0; pc < c.nrcells;) {
+    uint32_t op = (uint32_t)c.rcells[pc].u64;
+    found |= op >= lo && op < hi;
+    pc += wasm_rop_length(op, &c.rcells[pc]);
+  }
+  free(c.rcells);
+  return found;
+}
+
+static bool cmp32(wasm_op op, uint32_t a, uint32_t b) {
+  switch (op) {
+  case O(I32_EQ): return a == b;
+  case O(I32_NE): return a != b;
+  case O(I32_LT_S): return (int32_t)a < (int32_t)b;
+  case O(I32_LT_U): return a < b;
+  case O(I32_GT_S): return (int32_t)a > (int32_t)b;
+  case O(I32_GT_U): return a > b;
+  case O(I32_LE_S): return (int32_t)a <= (int32_t)b;
+  case O(I32_LE_U): return a <= b;
+  case O(I32_GE_S): return (int32_t)a >= (int32_t)b;
+  default: return a >= b;  /* GE_U */
+  }
+}
+
+/* A loop counter's step fused into its exit test (ADDBR): every compare,
+ * against a constant and a parameter (and the counter itself), as br_if
+ * and through i32.eqz, with wrap-around and sign changes. */
+static void test_fused_loop_step(void **state) {
+  (void)state;
+  static const wasm_op cmps[] = {O(I32_EQ), O(I32_NE), O(I32_LT_S), O(I32_LT_U),
+                                 O(I32_GT_S), O(I32_GT_U), O(I32_LE_S),
+                                 O(I32_LE_U), O(I32_GE_S), O(I32_GE_U)};
+  static const uint32_t starts[] = {0, 5, 0x7ffffffeu, 0xfffffffeu, 0x80000000u};
+  static const uint32_t steps[] = {1, 3, 0xffffffffu};
+  static const uint32_t bounds[] = {10, 0x80000001u, 0, 0xffffffffu};
+  uint64_t got;
+  for (size_t ci = 0; ci < 10; ci++)
+    for (int form = 0; form < 3; form++)  /* constant, parameter, itself */
+      for (int eqz = 0; eqz < 2; eqz++)
+        for (size_t ki = 0; ki < 3; ki++) {
+          uint64_t b_get = form == 0 ? O(I32_CONST) : O(LOCAL_GET);
+          uint32_t k = steps[ki], end = 25 + (uint32_t)eqz;
+          for (size_t bi = 0; bi < 4; bi++) {
+            uint64_t b_imm = form == 0 ? bounds[bi] : form == 1 ? 1 : 0;
+            /* loop { if (++n >= 51) break; i += k; } while (i cmp b): both
+             * steps fuse with their tests */
+            if (eqz)
+              DEF(0, "step", "ii:i", 1, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 2,
+                  O(I32_CONST), 1, O(I32_ADD), O(LOCAL_TEE), 2, O(I32_CONST), 51,
+                  O(I32_GE_U), O(BR_IF), end, O(LOCAL_GET), 0, O(I32_CONST), k,
+                  O(I32_ADD), O(LOCAL_TEE), 0, b_get, b_imm, cmps[ci], O(I32_EQZ),
+                  O(BR_IF), 0, /* end */ O(LOCAL_GET), 0, O(I32_CONST), 8,
+                  O(I32_SHL), O(LOCAL_GET), 2, O(I32_ADD), O(RETURN));
+            else
+              DEF(0, "step", "ii:i", 1, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 2,
+                  O(I32_CONST), 1, O(I32_ADD), O(LOCAL_TEE), 2, O(I32_CONST), 51,
+                  O(I32_GE_U), O(BR_IF), end, O(LOCAL_GET), 0, O(I32_CONST), k,
+                  O(I32_ADD), O(LOCAL_TEE), 0, b_get, b_imm, cmps[ci],
+                  O(BR_IF), 0, /* end */ O(LOCAL_GET), 0, O(I32_CONST), 8,
+                  O(I32_SHL), O(LOCAL_GET), 2, O(I32_ADD), O(RETURN));
+            if (bi == 0)
+              assert_true(lowers_to(0, WASM_R_AKBRIF_I32_EQ, WASM_R_END));
+            for (size_t si = 0; si < 5; si++) {
+              uint32_t i = starts[si], n = 0, b = bounds[bi];
+              for (;;) {
+                if (++n >= 51) break;
+                i += k;
+                bool c = cmp32(cmps[ci], i, form == 2 ? i : b);
+                if (eqz ? c : !c) break;
+              }
+              assert_int_equal(call(0, &got, 2, GARBAGE | starts[si], GARBAGE | b),
+                               LOAM_OK);
+              assert_int_equal((uint32_t)got, (uint32_t)((i << 8) + n));
+            }
+          }
+        }
+  /* the add's right operand a slot (RK_/RR_), and the i64 forms (AR64,
+   * RR64: the bound a slot), against a C model */
+  static const wasm_op cmp64[] = {O(I64_EQ), O(I64_NE), O(I64_LT_S), O(I64_LT_U),
+                                  O(I64_GT_S), O(I64_GT_U), O(I64_LE_S),
+                                  O(I64_LE_U), O(I64_GE_S), O(I64_GE_U)};
+  static const uint64_t s64[] = {0, 0x7ffffffffffffffeull, 0xfffffffffffffffeull,
+                                 0xfffffffeull};
+  static const uint64_t k64[] = {1, 0x100000000ull, UINT64_MAX};
+  for (int is64 = 0; is64 < 2; is64++)
+    for (int addr = 0; addr < 2; addr++)
+      for (size_t ci = 0; ci < 10; ci++)
+        for (int eqz = 0; eqz < 2; eqz++)
+          for (size_t ki = 0; ki < 3; ki++) {
+            uint64_t cells[64];
+            size_t n = 0;
+            uint32_t end = 25 + (uint32_t)eqz;
+            uint64_t k = is64 ? k64[ki] : steps[ki];
+            uint64_t head[] = {O(LOOP_CHECK), O(LOCAL_GET), 3, O(I32_CONST), 1,
+                               O(I32_ADD), O(LOCAL_TEE), 3, O(I32_CONST), 51,
+                               O(I32_GE_U), O(BR_IF), end, O(LOCAL_GET), 0};
+            for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) cells[n++] = head[i];
+            cells[n++] = addr ? O(LOCAL_GET) : is64 ? O(I64_CONST) : O(I32_CONST);
+            cells[n++] = addr ? 1 : k;
+            cells[n++] = is64 ? O(I64_ADD) : O(I32_ADD);
+            cells[n++] = O(LOCAL_TEE), cells[n++] = 0;
+            cells[n++] = O(LOCAL_GET), cells[n++] = 2;
+            cells[n++] = is64 ? cmp64[ci] : cmps[ci];
+            if (eqz) cells[n++] = O(I32_EQZ);
+            cells[n++] = O(BR_IF), cells[n++] = 0;
+            assert_int_equal(n, end);
+            cells[n++] = O(LOCAL_GET), cells[n++] = 0;
+            if (is64) cells[n++] = O(I32_WRAP_I64);
+            uint64_t tail[] = {O(I32_CONST), 8, O(I32_SHL), O(LOCAL_GET), 3, O(I32_ADD),
+                               O(RETURN)};
+            for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) cells[n++] = tail[i];
+            def(0, "step2", is64 ? "III:i" : "iii:i", 1, cells, n);
+            uint32_t lo = is64 ? WASM_R_AR64BRIF_I64_EQ : WASM_R_AKBRIF_I32_EQ;
+            assert_true(lowers_to(0, lo, WASM_R_END));
+            for (size_t si = 0; si < 4; si++)
+              for (size_t bi = 0; bi < 4; bi++) {
+                uint64_t i = is64 ? s64[si] : (uint32_t)s64[si], b = is64 ? s64[bi] : bounds[bi];
+                uint32_t cnt = 0;
+                for (;;) {
+                  if (++cnt >= 51) break;
+                  bool c;
+                  if (is64) {
+                    i += k;
+                    uint64_t x = i, y = b;
+                    switch (ci) {
+                    case 0: c = x == y; break;
+                    case 1: c = x != y; break;
+                    case 2: c = (int64_t)x < (int64_t)y; break;
+                    case 3: c = x < y; break;
+                    case 4: c = (int64_t)x > (int64_t)y; break;
+                    case 5: c = x > y; break;
+                    case 6: c = (int64_t)x <= (int64_t)y; break;
+                    case 7: c = x <= y; break;
+                    case 8: c = (int64_t)x >= (int64_t)y; break;
+                    default: c = x >= y; break;
+                    }
+                  } else {
+                    i = (uint32_t)(i + k);
+                    c = cmp32(cmps[ci], (uint32_t)i, (uint32_t)b);
+                  }
+                  if (eqz ? c : !c) break;
+                }
+                uint64_t g = is64 ? 0 : GARBAGE, start = is64 ? s64[si] : (uint32_t)s64[si];
+                assert_int_equal(call(0, &got, 3, g | start, g | k, g | b), LOAM_OK);
+                assert_int_equal((uint32_t)got, (uint32_t)(((uint32_t)i << 8) + cnt));
+              }
+          }
+  /* a value set into a local and tested at once: a += k (ADDW, a count
+   * down) and a ^= b (XORW), as br_if and through i32.eqz */
+  static const uint32_t avals[] = {0, 1, 3, 0x80000000u, 0xfffffffdu};
+  for (int xor = 0; xor < 2; xor++)
+    for (int eqz = 0; eqz < 2; eqz++)
+      for (size_t x = 0; x < 5; x++)
+        for (size_t y = 0; y < 5; y++) {
+          uint32_t end = 22 + (uint32_t)eqz;
+          uint64_t get_b = xor ? O(LOCAL_GET) : O(I32_CONST), b_imm = xor ? 1 : avals[y];
+          wasm_op op = xor ? O(I32_XOR) : O(I32_ADD);
+          if (eqz)
+            DEF(0, "wbr", "ii:i", 1, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 2,
+                O(I32_CONST), 1, O(I32_ADD), O(LOCAL_TEE), 2, O(I32_CONST), 40,
+                O(I32_GE_U), O(BR_IF), end, O(LOCAL_GET), 0, get_b, b_imm, op,
+                O(LOCAL_TEE), 0, O(I32_EQZ), O(BR_IF), 0, /* end */ O(LOCAL_GET), 0,
+                O(I32_CONST), 8, O(I32_SHL), O(LOCAL_GET), 2, O(I32_ADD), O(RETURN));
+          else
+            DEF(0, "wbr", "ii:i", 1, /* 0 */ O(LOOP_CHECK), O(LOCAL_GET), 2,
+                O(I32_CONST), 1, O(I32_ADD), O(LOCAL_TEE), 2, O(I32_CONST), 40,
+                O(I32_GE_U), O(BR_IF), end, O(LOCAL_GET), 0, get_b, b_imm, op,
+                O(LOCAL_TEE), 0, O(BR_IF), 0, /* end */ O(LOCAL_GET), 0,
+                O(I32_CONST), 8, O(I32_SHL), O(LOCAL_GET), 2, O(I32_ADD), O(RETURN));
+          uint32_t w = xor ? WASM_R_XORW_BRIF : WASM_R_ADDW_BRIF;
+          if (x == 0 && y == 0) assert_true(lowers_to(0, w, w + 2));
+          uint32_t a = avals[x], b = avals[y], n = 0;
+          for (;;) {
+            if (++n >= 40) break;
+            a = xor ? a ^ b : a + b;
+            if (eqz ? a != 0 : a == 0) break;
+          }
+          assert_int_equal(call(0, &got, 2, GARBAGE | avals[x], GARBAGE | b), LOAM_OK);
+          assert_int_equal((uint32_t)got, (uint32_t)((a << 8) + n));
+        }
+  /* two adds of slots into locals in a row (RADD2), the second reading
+   * the first's result */
+  DEF(0, "radd2", "iii:i", 2, O(LOCAL_GET), 0, O(LOCAL_GET), 2, O(I32_ADD),
+      O(LOCAL_SET), 3, O(LOCAL_GET), 3, O(LOCAL_GET), 1, O(I32_ADD), O(LOCAL_SET), 4,
+      O(LOCAL_GET), 3, O(LOCAL_GET), 4, O(I32_XOR), O(RETURN));
+  assert_true(lowers_to(0, WASM_R_RADD2_I32, WASM_R_RADD2_I32 + 1));
+  assert_int_equal(call(0, &got, 3, GARBAGE | 0xfffffff0u, GARBAGE | 7, GARBAGE | 0x20),
+                   LOAM_OK);
+  assert_int_equal((uint32_t)got, 0x10u ^ 0x17u);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1723,6 +1922,7 @@ int main(void) {
     T(test_fused_branch_into), T(test_fused_float), T(test_fused_misc),
     T(test_fused_memory_ops), T(test_host_recursion_small_stack),
     T(test_fused_address_forms), T(test_lowering), T(test_fused_pairs),
+    T(test_fused_loop_step),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
