@@ -593,6 +593,20 @@ r_MMSK_F64: {
   pc += 4;
   NEXT();
 }
+r_MMSKA_F64: {
+  fp[FA] = (uint32_t)((uint32_t)fp[FB] + FC);
+  uint64_t eb = (uint64_t)(uint32_t)((uint32_t)fp[pc[3].f[0]] + pc[3].f[1]) + pc[4].f[0];
+  uint64_t ec = (uint64_t)(uint32_t)fp[FA] + pc[4].f[1];
+  if (OOB(eb, 8) || OOB(ec, 8)) TRAP(LOAM_TRAP_OOB_MEMORY);
+  double b, c;
+  memcpy(&b, membase + eb, 8);
+  memcpy(&c, membase + ec, 8);
+  double t = wn_f64(fp[FD]) * b;
+  c = t + c;
+  memcpy(membase + ec, &c, 8);
+  pc += 5;
+  NEXT();
+}
 r_RMS_F64: {
   uint64_t ec = (uint64_t)(uint32_t)fp[FC] + FD;
   if (OOB(ec, 8)) TRAP(LOAM_TRAP_OOB_MEMORY);

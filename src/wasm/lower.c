@@ -855,6 +855,22 @@ static void store(lw *L, uint32_t rop, uint64_t offset) {
       uint32_t c = FLD(L, ls, 2), x = FLD(L, ls, 3);
       unemit(L);
       unemit(L);
+      if (L->n == L->set_n && L->set_op == WASM_R_K_I32_ADD && c == L->set_local &&
+          L->label_at != L->n && FLD(L, L->set_start, 0) == c) {
+        /* c = e + j (a local.tee) just before: the step and the
+         * multiply-accumulate at the stepped address in one */
+        uint32_t ks = L->set_start, e = FLD(L, ks, 1), j = FLD(L, ks, 2);
+        L->n = ks;
+        L->last_op = 0;
+        L->last_dst = L->prev_dst = NONE;
+        L->kadd_prev = L->kadd_at = L->radd_prev = L->radd_at = NONE;
+        uint32_t u = emit(L, WASM_R_MMSKA_F64, 5);
+        uint32_t f[8] = {c, e, j, a, b, k, y, x};
+        for (uint32_t i = 0; i < 8; i++) FLD(L, u, i) = f[i];
+        L->h -= 2;
+        barrier(L);
+        return;
+      }
       uint32_t u = emit(L, WASM_R_MMSK_F64, 4);
       FLD(L, u, 0) = a;
       FLD(L, u, 1) = b;

@@ -213,6 +213,7 @@ static uint64_t bin_ok(wasm_op op, const char *sig, uint64_t a, uint64_t b) {
   return r;
 }
 
+static bool lowers_to(uint32_t idx, uint32_t lo, uint32_t hi);
 static uint64_t f32b(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
 static uint64_t f64b(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
 
@@ -1577,6 +1578,21 @@ static void test_fused_pairs(void **state) {
   assert_true(out == 17.0);
   assert_int_equal(call(0, NULL, 3, f64b(2.0), 100, WASM_PAGE_SIZE - 15), LOAM_TRAP_OOB_MEMORY);
   assert_int_equal(call(0, NULL, 3, f64b(2.0), WASM_PAGE_SIZE - 31, 200), LOAM_TRAP_OOB_MEMORY);
+  /* the same after the store address's local was stepped (MMSKA_F64):
+   * c += 8 first, then mem[c + 8] += a * mem[(b + 8) + 16]; c is kept */
+  DEF(0, "mmska", "Fii:i", 0, O(LOCAL_GET), 2, O(I32_CONST), 8, O(I32_ADD),
+      O(LOCAL_TEE), 2, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_CONST), 8, O(I32_ADD),
+      O(F64_LOAD), 16, O(F64_MUL), O(LOCAL_GET), 2, O(F64_LOAD), 8, O(F64_ADD),
+      O(F64_STORE), 8, O(LOCAL_GET), 2, O(RETURN));
+  assert_true(lowers_to(0, WASM_R_MMSKA_F64, WASM_R_MMSKA_F64 + 1));
+  memcpy(m + 300 + 8, &three, 8);  /* c = 292 stepped to 300 */
+  memcpy(m + 100 + 24, &seven, 8);
+  assert_int_equal(call(0, &got, 3, f64b(2.0), GARBAGE | 100, GARBAGE | 292), LOAM_OK);
+  assert_int_equal((uint32_t)got, 300);
+  memcpy(&out, m + 300 + 8, 8);
+  assert_true(out == 17.0);
+  assert_int_equal(call(0, &got, 3, f64b(2.0), 100, WASM_PAGE_SIZE - 23), LOAM_TRAP_OOB_MEMORY);
+  assert_int_equal(call(0, &got, 3, f64b(2.0), WASM_PAGE_SIZE - 31, 200), LOAM_TRAP_OOB_MEMORY);
   /* MOV2: two arguments moved in a row; in order, even onto each other */
   DEF(1, "sub", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, O(I32_SUB), O(RETURN));
   DEF(0, "swap", "ii:i", 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0, O(CALL), 1, O(RETURN));
