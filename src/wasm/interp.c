@@ -454,6 +454,12 @@ r_CALL:
   nfp = fp + FB;
   ret_pc = pc + 2;
   goto call;
+r_CALL_MOV:
+  fp[FC] = fp[FD];
+  callee = inst->funcs[FA];
+  nfp = fp + FB;
+  ret_pc = pc + 3;
+  goto call;
 r_CALL_INDIRECT: {
   const loam_table *t = inst->tables[FB];
   uint32_t i = (uint32_t)fp[FD];

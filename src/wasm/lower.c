@@ -1000,6 +1000,17 @@ static void call(lw *L, uint32_t func, const wasm_functype *t, uint32_t type,
     FLD(L, u, 1) = table;
     FLD(L, u, 2) = base;
     FLD(L, u, 3) = idx;
+  } else if (L->last_op == WASM_R_MOV && L->n == L->last_start + 2 &&
+             L->label_at != L->n && !L->oom) {
+    /* an argument's MOV just before (not half of a MOV2): the call does
+     * it */
+    uint32_t d = FLD(L, L->last_start, 0), a = FLD(L, L->last_start, 1);
+    unemit(L);
+    u = emit(L, WASM_R_CALL_MOV, 3);
+    FLD(L, u, 0) = func;
+    FLD(L, u, 1) = base;
+    FLD(L, u, 2) = d;
+    FLD(L, u, 3) = a;
   } else {
     u = emit(L, WASM_R_CALL, 2);
     FLD(L, u, 0) = func;

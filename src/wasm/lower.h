@@ -78,6 +78,8 @@
  *      MMSKA_F64 d e j a b k x x2 (d = e + j, i32, then MMSK_F64 a b k x
  *                    d x2: an unrolled f64 loop's pointer step)
  *      RETURN1 a (RETURN a 1: one result, no copy loop)
+ *      CALL_MOV func argbase d a (MOV d a, then CALL func argbase: the
+ *                    last argument moved into place by the call itself)
  *      RADD2_I32 d a b d2 a2 b2 (two i32 adds of slots in a row, in
  *                    order, both into locals: the addresses of two arrays
  *                    at one index)
@@ -125,7 +127,7 @@
   X(NEAND_BRIF, 3) X(NEAND_BRUNLESS, 3) \
   X(BR_TABLE_LK8, 4) X(MK_F64_MUL, 4) X(MMSK_F64, 4) X(RADD2_I32, 4) \
   X(RETURN1, 2) X(XORW_BRIF, 3) X(XORW_BRUNLESS, 3) X(ADDW_BRIF, 3) \
-  X(ADDW_BRUNLESS, 3) X(MMSKA_F64, 5)
+  X(ADDW_BRUNLESS, 3) X(MMSKA_F64, 5) X(CALL_MOV, 3)
 
 /* The i32 ops KX_/RX_ fuse: X(outer, inner) for every pair of the outer
  * ops (the ones whose operand order does not matter, and SUB) and the

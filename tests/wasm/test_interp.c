@@ -1598,6 +1598,12 @@ static void test_fused_pairs(void **state) {
   DEF(0, "swap", "ii:i", 0, O(LOCAL_GET), 1, O(LOCAL_GET), 0, O(CALL), 1, O(RETURN));
   assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
   assert_int_equal((uint32_t)got, (uint32_t)-7);
+  /* CALL_MOV: the last argument's MOV done by the call */
+  DEF(0, "callmov", "ii:i", 0, O(LOCAL_GET), 0, O(I32_CONST), 5, O(I32_ADD),
+      O(LOCAL_GET), 1, O(CALL), 1, O(RETURN));
+  assert_true(lowers_to(0, WASM_R_CALL_MOV, WASM_R_CALL_MOV + 1));
+  assert_int_equal(call(0, &got, 2, 10, 3), LOAM_OK);
+  assert_int_equal((uint32_t)got, 12);
   DEF(0, "mov3", "iii:i", 0, O(LOCAL_GET), 2, O(LOCAL_GET), 1, O(LOCAL_GET), 0,
       O(I32_SUB), O(I32_SUB), O(RETURN));
   assert_int_equal(call(0, &got, 3, 1, 10, 100), LOAM_OK);
