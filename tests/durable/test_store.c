@@ -584,8 +584,14 @@ static int failing_child(const char *dir) {
   if (setrlimit(RLIMIT_FSIZE, &rl) != 0) return 13;
   bool failed = false;
   for (int i = 0; i < 20000 && !failed; i++) {
-    t = loam_ds_append(ds, id, LOAM_OPLOG_LOG, payload, sizeof payload, &idx, &err);
-    if (!t) { failed = true; break; }
+    /* t stays the last ticket issued: when an append is refused, the
+     * store failed on a batch holding tickets up to t, so t never became
+     * durable (the failure may surface in a wait or in the next append,
+     * depending on which thread ran that commit) */
+    loam_ds_ticket next = loam_ds_append(ds, id, LOAM_OPLOG_LOG, payload, sizeof payload,
+                                         &idx, &err);
+    if (!next) { failed = true; break; }
+    t = next;
     if (i % 50 == 49 && !loam_ds_wait(ds, t, &err)) failed = true;
   }
   if (!failed) return 14;
