@@ -78,6 +78,18 @@ done
 if [ ${#ratios[@]} -gt 0 ]; then
   printf '%s\n' "${ratios[@]}" |
     awk '{ s += log($1); n++ } END { printf "geometric mean loam/native: %.2fx over %d kernels\n", exp(s / n), n }'
+  # What the loam column includes besides running the kernel: starting the
+  # loam process itself (dynamic loading of the CLI's libraries) and an
+  # empty module, best of $runs. Informational; the ratios above keep it.
+  printf 'int main(void) { return 0; }\n' >"$out/empty.c"
+  if clang-14 --target=wasm32-wasi --sysroot=/usr -O2 -o "$out/empty.wasm" "$out/empty.c" 2>/dev/null; then
+    best_empty=""
+    for ((r = 0; r < runs; r++)); do
+      t=$(time_run "$out/empty.out" "$loam" run "$out/empty.wasm") || break
+      best_empty=$(min "$best_empty" "$t")
+    done
+    [ -n "$best_empty" ] && echo "loam start (an empty module, included above): ${best_empty} s"
+  fi
 fi
 
 # Micro-benchmarks (bench/*_bench.c, built by CMake into build/bench/), e.g.
