@@ -21,11 +21,15 @@
 #include <string.h>
 #include <time.h>
 
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Whether an access of n bytes at effective address ea leaves memory 0
+ * (memsize: run()'s copy of its size). One macro for every load and store
+ * handler, so a measurement build can define it away (-D'OOB(e,n)=0': what
+ * guard pages could save at most; bench/README.md has the result). */
 #ifndef OOB
 #define OOB(ea, n) UNLIKELY((ea) + (n) > memsize)
 #endif
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Nested wasm_invoke calls on one thread (guest -> host -> guest ...) each
  * use C stack, so they are bounded apart from guest frames: by count, and
