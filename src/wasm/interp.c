@@ -302,6 +302,9 @@ static loam_status run(loam_store *s, loam_func *entry, uint64_t *args,
                  [WASM_R_RX_##O##_##I] = &&rx_##O##_##I,
       WASM_FUSE_PAIRS(X_)
 #undef X_
+#define X_(O, I) [WASM_R_XK_##O##_##I] = &&xk_##O##_##I,
+      WASM_XK(X_)
+#undef X_
 #define X_(NAME, E) [WASM_R_AKBRIF_##NAME] = &&akbrif_##NAME, \
                     [WASM_R_AKBRUNLESS_##NAME] = &&akbrunless_##NAME, \
                     [WASM_R_ARBRIF_##NAME] = &&arbrif_##NAME, \
@@ -931,6 +934,11 @@ op_REF_FUNC: {
                   fp[FA] = (uint32_t)I32F_##O((uint32_t)fp[FB], t); \
                   pc += 3; NEXT(); }
   WASM_FUSE_PAIRS(FUSED_OP)
+/* (a i b) o k (lower.h: XK_) */
+#define XK_OP(O, I) \
+  xk_##O##_##I: { uint32_t t = I32F_##I((uint32_t)fp[FB], (uint32_t)fp[FC]); \
+                  fp[FA] = (uint32_t)I32F_##O(t, FD); pc += 3; NEXT(); }
+  WASM_XK(XK_OP)
 /* A loop counter's step, then its exit test (lower.h: ADDBR); the slot
  * bound is read after the step, as the separate ops would. */
 #define ADD_BRANCH1(L, T, ADDEND, BOUND, O, NAME, EXPR) \

@@ -173,6 +173,23 @@ static int fuse_inner(uint32_t rop, bool *is_r) {
   return rop == WASM_R_RSUB_I32 ? FUSE_NINNER - 1 : -1;
 }
 
+/* The XK op's offset from WASM_R_XK_SHL_ADD for stack op `op` with a
+ * constant right operand whose left operand slot op `rop` computed, or -1
+ * (WASM_XK order). */
+static int xk_index(uint32_t op, uint32_t rop) {
+  static const uint16_t outer[] = {WASM_OP_I32_SHL, WASM_OP_I32_SHR_S, WASM_OP_I32_SHR_U,
+                                   WASM_OP_I32_AND, WASM_OP_I32_ADD, WASM_OP_I32_OR,
+                                   WASM_OP_I32_XOR};
+  static const uint16_t inner[] = {WASM_R_R_I32_ADD, WASM_R_R_I32_SUB, WASM_R_R_I32_AND,
+                                   WASM_R_R_I32_OR, WASM_R_R_I32_XOR};
+  for (int o = 0; o < 7; o++) {
+    if (outer[o] != op) continue;
+    for (int i = 0; i < 5; i++)
+      if (inner[i] == rop) return o * 5 + i;
+  }
+  return -1;
+}
+
 /* I32 ops whose K form carries a 32-bit constant (the rest: 64-bit). */
 static bool k_is_32(uint32_t rop) {
   return rop >= WASM_R_K_I32_EQ && rop <= WASM_R_K_I32_ROTR;
@@ -771,6 +788,21 @@ static void binary(lw *L, uint32_t op) {
     push(L, E_STK, 0);
     return;
   }
+  int xo = kop && eb.kind == E_K && ea.kind == E_STK && L->last_dst != NONE &&
+                   L->last_dst == S(L, pa) ? xk_index(op, L->last_op) : -1;
+  if (xo >= 0) {
+    /* (a i b) o k: the slot op computed the left operand just before */
+    uint32_t ls = L->last_start, fa = FLD(L, ls, 1), fb = FLD(L, ls, 2);
+    unemit(L);
+    L->h -= 2;
+    u = emit(L, WASM_R_XK_SHL_ADD + (uint32_t)xo, 3);
+    FLD(L, u, 1) = fa;
+    FLD(L, u, 2) = fb;
+    FLD(L, u, 3) = (uint32_t)eb.v;
+    set_dst(L, u, S(L, pa));
+    push(L, E_STK, 0);
+    return;
+  }
   if (kop && eb.kind == E_K && ea.kind != E_K) {
     a = slot(L, pa), k = eb.v, kform = true;
   } else if (kop && ea.kind == E_K && eb.kind != E_K && commutes(op)) {
@@ -1251,6 +1283,7 @@ static const char *rop_name(uint32_t op) {
   if (op < WASM_R_KX64_ADD_SHL) return "MS";
   if (op < WASM_R_KX_ADD_ADD) return "KX64";
   if (op >= WASM_R_AKBRIF_I32_EQ) return "ADDBR";
+  if (op >= WASM_R_XK_SHL_ADD) return "XK";
   return (op - WASM_R_KX_ADD_ADD) % 2 ? "RX" : "KX";
 }
 

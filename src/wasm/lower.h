@@ -49,6 +49,7 @@
  *      KX_<o>_<i> d c a k / RX_<o>_<i> d c a b (two i32 ops in one:
  *                    d = c o (a i k) or c o (a i b); the inner op's result
  *                    was a stack temporary feeding only the outer op)
+ *      XK_<o>_<i> d a b k (d = (a i b) o k, i32: WASM_XK)
  *      MOV2 d a d2 a2 (two MOVs in a row, in order)
  *      ANDW_BRIF d a k o / ANDW_BRUNLESS (d = a & k, then branch on d),
  *      ADDW_BRIF d a k o / ADDW_BRUNLESS (d = a + k: a count-down loop),
@@ -146,6 +147,13 @@
 #define WASM_FUSE64(X) \
   WASM_FUSE64_ROW(X, ADD) WASM_FUSE64_ROW(X, SUB) WASM_FUSE64_ROW(X, AND) \
   WASM_FUSE64_ROW(X, OR) WASM_FUSE64_ROW(X, XOR)
+/* XK: X(outer, inner) for d = (a inner b) outer k, i32, an op of two slots
+ * whose result only a constant op uses: (lo + hi) >> 1, (h + i) & mask,
+ * (d1 | bit) << 1 */
+#define WASM_XK_ROW(X, O) X(O, ADD) X(O, SUB) X(O, AND) X(O, OR) X(O, XOR)
+#define WASM_XK(X) \
+  WASM_XK_ROW(X, SHL) WASM_XK_ROW(X, SHR_S) WASM_XK_ROW(X, SHR_U) \
+  WASM_XK_ROW(X, AND) WASM_XK_ROW(X, ADD) WASM_XK_ROW(X, OR) WASM_XK_ROW(X, XOR)
 #define WASM_FUSE_PAIRS(X) \
   WASM_FUSE_ROW(X, ADD) WASM_FUSE_ROW(X, SUB) WASM_FUSE_ROW(X, AND) \
   WASM_FUSE_ROW(X, OR) WASM_FUSE_ROW(X, XOR)
@@ -212,6 +220,10 @@ typedef enum wasm_rop {
    * these numbers from the pair's indices) */
 #define X_(O, I) WASM_R_KX_##O##_##I, WASM_R_RX_##O##_##I,
   WASM_FUSE_PAIRS(X_)
+#undef X_
+  /* XK in WASM_XK order (3 cells: d a, b k) */
+#define X_(O, I) WASM_R_XK_##O##_##I,
+  WASM_XK(X_)
 #undef X_
   /* ADDBR: a loop counter's increment fused into the compare and branch
    * testing it (4 cells each). Per i32 compare in WN_I32_COMPARE order,

@@ -1483,6 +1483,30 @@ static void test_fused_pairs(void **state) {
           assert_int_equal(call(0, &got, 3, a, b, c), LOAM_OK);
           assert_int_equal((uint32_t)got, (uint32_t)neg);
         }
+  /* (a i b) o k (XK), every pair, against the two ops on their own */
+  static const wasm_op xouter[] = {O(I32_SHL), O(I32_SHR_S), O(I32_SHR_U), O(I32_AND),
+                                   O(I32_ADD), O(I32_OR), O(I32_XOR)};
+  static const wasm_op xinner[] = {O(I32_ADD), O(I32_SUB), O(I32_AND), O(I32_OR),
+                                   O(I32_XOR)};
+  static const uint32_t xk[] = {1, 31, 33, 0xff00ff00u};
+  for (size_t o = 0; o < 7; o++)
+    for (size_t i = 0; i < 5; i++)
+      for (size_t kk = 0; kk < 4; kk++) {
+        DEF(0, "xk", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, xinner[i],
+            O(I32_CONST), xk[kk], xouter[o], O(RETURN));
+        if (kk == 0)
+          assert_true(lowers_to(0, WASM_R_XK_SHL_ADD + (uint32_t)(o * 5 + i),
+                                WASM_R_XK_SHL_ADD + (uint32_t)(o * 5 + i) + 1));
+        for (size_t x = 0; x < nv; x++)
+          for (size_t y = 0; y < nv; y++) {
+            uint64_t a = vals[x] | GARBAGE, b = vals[y] | GARBAGE;
+            uint64_t want = bin_ok(xouter[o], "ii:i", bin_ok(xinner[i], "ii:i", a, b), xk[kk]);
+            DEF(0, "xk", "ii:i", 0, O(LOCAL_GET), 0, O(LOCAL_GET), 1, xinner[i],
+                O(I32_CONST), xk[kk], xouter[o], O(RETURN));
+            assert_int_equal(call(0, &got, 2, a, b), LOAM_OK);
+            assert_int_equal((uint32_t)got, (uint32_t)want);
+          }
+      }
   /* the i64 pairs (KX64): c o (a i k) and (a i k) o c */
   static const wasm_op outer64[] = {O(I64_ADD), O(I64_SUB), O(I64_AND), O(I64_OR),
                                     O(I64_XOR)};
