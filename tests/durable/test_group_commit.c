@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -215,6 +216,103 @@ static void test_hold_release_commits(void **state) {
   ds_fx_rmdir(dir);
 }
 
+/* Many threads at once, each as the executor does for an awaiting caller:
+ * hold, queue two entries, release (which commits them unless a round is
+ * already running, which then leaves them to the next one), then wait to be
+ * told by a loam_ds_on_durable callback, as an invocation's acknowledgement
+ * is (a waiter that never runs a round itself); every other thread appends
+ * without holding, relying on the committer thread. Nothing may be left waiting for a round that nobody
+ * starts (the alarm turns a hang into a failure: it caught a committer
+ * thread that missed its wake-up), and every worker's entries are dense and
+ * in call order. */
+typedef struct holder {
+  loam_ds *ds;
+  int64_t worker;
+  bool hold, ok;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool told;
+} holder;
+
+static void told(void *ud, bool ok) {
+  holder *h = ud;
+  pthread_mutex_lock(&h->mu);
+  h->told = true;
+  if (!ok) h->ok = false;
+  pthread_cond_signal(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+}
+
+static void *hold_loop(void *arg) {
+  holder *h = arg;
+  loam_error err;
+  h->ok = true;
+  for (int i = 0; i < 3000; i++) {
+    if (h->hold) loam_ds_hold(h->ds);
+    loam_ds_ticket t = 0;
+    for (int k = 0; k < 2; k++) {
+      char p[24];
+      int n = snprintf(p, sizeof p, "%d", 2 * i + k);
+      uint64_t idx;
+      t = loam_ds_append(h->ds, h->worker, LOAM_OPLOG_LOG, (const uint8_t *)p, (size_t)n, &idx,
+                         &err);
+      if (!t || idx != (uint64_t)(2 * i + k + 1)) h->ok = false;
+    }
+    if (h->hold) loam_ds_release(h->ds);
+    h->told = false;
+    if (!loam_ds_on_durable(h->ds, t, told, h)) h->ok = false;
+    pthread_mutex_lock(&h->mu);
+    while (!h->told) pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+  }
+  return NULL;
+}
+
+static bool in_order(void *ud, uint64_t index, int kind, const uint8_t *p, size_t len) {
+  (void)kind;
+  check *c = ud;
+  char buf[24];
+  snprintf(buf, sizeof buf, "%.*s", (int)len, (const char *)p);
+  if (index != c->next || strtol(buf, NULL, 10) != (long)index - 1) c->ok = false;
+  c->next++;
+  return true;
+}
+
+static void test_holders_and_waiters(void **state) {
+  (void)state;
+  enum { H = 10 };
+  char *dir;
+  int64_t first;
+  loam_ds *ds = open_store(&dir, true, &first);
+  loam_error err;
+  holder hs[H];
+  pthread_t th[H];
+  for (int i = 0; i < H; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "h%d", i);
+    loam_ds_worker w = {.template_name = "t", .name = name};
+    hs[i] = (holder){.ds = ds, .hold = i % 2 == 0};
+    pthread_mutex_init(&hs[i].mu, NULL);
+    pthread_cond_init(&hs[i].cv, NULL);
+    DS_OK(loam_ds_worker_create(ds, &w, &hs[i].worker, NULL, &err));
+  }
+  alarm(60);
+  for (int i = 0; i < H; i++) pthread_create(&th[i], NULL, hold_loop, &hs[i]);
+  for (int i = 0; i < H; i++) pthread_join(th[i], NULL);
+  alarm(0);
+  for (int i = 0; i < H; i++) {
+    assert_true(hs[i].ok);
+    check c = {.next = 1, .ok = true};
+    DS_OK(loam_ds_oplog_read(ds, hs[i].worker, 1, 0, in_order, &c, &err));
+    assert_true(c.ok);
+    assert_int_equal(c.next - 1, 6000);
+    pthread_mutex_destroy(&hs[i].mu);
+    pthread_cond_destroy(&hs[i].cv);
+  }
+  loam_ds_close(ds);
+  ds_fx_rmdir(dir);
+}
+
 /* ---- checkpoints ------------------------------------------------------------------ */
 
 static off_t file_size(const char *dir, const char *name) {
@@ -267,6 +365,7 @@ int main(void) {
       cmocka_unit_test(test_many_threads_wait_each),
       cmocka_unit_test(test_many_threads_no_fsync),
       cmocka_unit_test(test_hold_release_commits),
+      cmocka_unit_test(test_holders_and_waiters),
       cmocka_unit_test(test_wal_stays_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
