@@ -849,8 +849,9 @@ static bool set_chain(ex_invocation *inv, const char *const *chain, size_t n) {
 
 loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
                       loam_value *const *params, size_t nparams, const char *key,
-                      char *key_out, bool accept_only, const char *const *chain,
-                      size_t nchain, loam_invoke_result *out, loam_error *err) {
+                      bool key_is_new, char *key_out, bool accept_only,
+                      const char *const *chain, size_t nchain, loam_invoke_result *out,
+                      loam_error *err) {
   if (out) *out = (loam_invoke_result){0};
   const char *tmpl = w->tmpl_name, *worker = w->name;
   const ex_export *fn = NULL;
@@ -912,8 +913,11 @@ loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
   bool found = false;
   loam_error kerr;
   /* a key generated here is new: only a caller's own key can be in the store */
-  if (!lookup || !key || !loam_ds_key_get(ex->ds, w->id, keybuf, &k, &found, &kerr))
-    found = false;
+  bool is_new = !key || key_is_new;
+  if (lookup && !is_new) {
+    if (loam_ds_key_get(ex->ds, w->id, keybuf, &k, &found, &kerr)) is_new = !found;
+    else found = false;
+  }
   loam_ds_ticket t = 1;
   if (found && k.status != LOAM_DS_KEY_PENDING) {
     settle_from_store(ex, inv, fn, &k);
@@ -929,6 +933,7 @@ loam_status ex_submit(loam_executor *ex, ex_worker *w, const char *function,
       ex_inflight_remove(w, inv);
       ex_inv_unref(ex, inv);
     } else if (inv->state == EX_INV_LOOKUP) {
+      inv->fresh = is_new;
       t = start(ex, w, inv, fn, &bin, accept_only, err);
       if (!t) { /* nothing queued: the placeholder goes */
         inv->status = err->code ? err->code : LOAM_ERR_LIMIT;
@@ -964,8 +969,8 @@ static loam_status submit(loam_executor *ex, const char *tmpl, const char *worke
   if (out) *out = (loam_invoke_result){0};
   ex_worker *w = worker_get(ex, tmpl, worker, true, err);
   if (!w) return err->code;
-  return ex_submit(ex, w, function, params, nparams, key, key_out, accept_only, NULL, 0, out,
-                   err);
+  return ex_submit(ex, w, function, params, nparams, key, false, key_out, accept_only, NULL, 0,
+                   out, err);
 }
 
 loam_status loam_invoke_and_await(loam_executor *ex, const char *tmpl, const char *worker,

@@ -76,6 +76,9 @@ typedef struct ex_invocation {
   bool acked;                   /* [mu] the outcome is durable (or final) */
   bool finished;                /* [mu] the outcome is set and its END queued
                                    (durable once any later write is) */
+  bool fresh;                   /* its key was new to the store when submitted
+                                   and it has not run yet: the keys of the
+                                   calls its first run makes are new too */
   bool unkeyed;                 /* its key was generated here and never shown
                                    to anyone (invoke-and-await without a
                                    key): no one can ask for it again, so it
@@ -116,6 +119,8 @@ typedef struct ex_runtime {
   loam_oplog_entry *replay;
   size_t nreplay, replay_pos;
   bool strict, replaying, recording;
+  bool fresh_calls;             /* the running attempt is a fresh invocation's
+                                   first: its outgoing calls' keys are new */
   uint64_t last_index;          /* last oplog index appended or read */
   uint32_t since_snapshot;      /* invocations since the last snapshot */
   uint64_t bytes_since_snapshot;
@@ -257,11 +262,15 @@ ex_worker *ex_worker_find(struct loam_executor *ex, const char *tmpl, const char
 /* The worker if it is in memory (no store access), else NULL. */
 ex_worker *ex_worker_cached(struct loam_executor *ex, const char *tmpl, const char *name);
 /* loam_invoke_and_await (accept_only false) / loam_invoke (true) on worker
- * w, the new invocation carrying call chain chain[0..nchain) (copied). */
+ * w, the new invocation carrying call chain chain[0..nchain) (copied).
+ * key_is_new: the caller knows `key` was never submitted (an outgoing call
+ * of an invocation's first run, see ex_invocation.fresh), so the store is
+ * not asked about it. */
 loam_status ex_submit(struct loam_executor *ex, ex_worker *w, const char *function,
                       loam_value *const *params, size_t nparams, const char *key,
-                      char *key_out, bool accept_only, const char *const *chain,
-                      size_t nchain, loam_invoke_result *out, loam_error *err);
+                      bool key_is_new, char *key_out, bool accept_only,
+                      const char *const *chain, size_t nchain, loam_invoke_result *out,
+                      loam_error *err);
 
 /* rpc.c: the golem:rpc@0.1.0 and wasi:io/poll@0.2.0 host interfaces. */
 /* True when module.name is one of those imports. */

@@ -157,7 +157,8 @@ loam_value *rpc_perform(const rpc_call *c, bool *closing) {
   chain[c->nchain] = c->self;
   loam_invoke_result out = {0};
   bool enqueue = c->mode == RPC_INVOKE;
-  loam_status st = ex_submit(c->ex, w, info->name, params, n, c->key, NULL, enqueue,
+  loam_status st = ex_submit(c->ex, w, info->name, params, n, c->key, c->key_is_new, NULL,
+                             enqueue,
                              enqueue ? NULL : chain, enqueue ? 0 : c->nchain + 1,
                              c->mode == RPC_INVOKE ? NULL : &out, &err);
   free(chain);

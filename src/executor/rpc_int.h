@@ -50,6 +50,7 @@ typedef struct rpc_call {
   char **env;                     /* the caller's environment */
   size_t nenv;
   rpc_mode mode;
+  bool key_is_new;                /* see ex_runtime.fresh_calls */
 } rpc_call;
 
 /* Fills c from the caller's runtime (key, uri, function and params copied;

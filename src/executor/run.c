@@ -217,6 +217,10 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
   pthread_mutex_lock(&ex->mu);
   loam_retry_policy retry = w->retry; /* loam_worker_set_retry may change it */
   pthread_mutex_unlock(&ex->mu);
+  /* only the first attempt of its first run: a retry, or a run after an
+   * interrupt, may repeat calls an earlier attempt made */
+  bool fresh = inv->fresh;
+  inv->fresh = false;
   for (uint32_t attempt = 1;; attempt++) {
     if (!ensure_loaded(ex, w, &err)) {
       char why[1024];
@@ -238,12 +242,14 @@ static void run_one(struct loam_executor *ex, ex_worker *w, ex_invocation *inv) 
     rt->replaying = inv->nreplay > 0;
     rt->strict = false;
     rt->recording = true;
+    rt->fresh_calls = fresh && attempt == 1 && !inv->nreplay;
     rt->current = inv;
     ex_rpc_begin(rt);
     loam_value *results[EX_MAX_SIG] = {0};
     loam_status st = ex_call(ex, rt, inv->fn, inv->params, results, true, &err);
     if (st != LOAM_OK) ex_write_start(rt); /* ERROR/INTERRUPTED/END follow a START */
     rt->current = NULL;
+    rt->fresh_calls = false;
     pthread_mutex_lock(&ex->mu);
     bool closing = st != LOAM_OK && ex->closing;
     pthread_mutex_unlock(&ex->mu);

@@ -376,9 +376,12 @@ static void test_callee_retrying(void **state) {
 }
 
 /* The caller traps after its call and is retried by its policy: the retry
- * derives the same key, so the callee ran the call once. */
-static void test_caller_retrying(void **state) {
-  fixture *f = *state;
+ * derives the same key, so the callee ran the call once. `queued`: the
+ * caller is submitted with invoke and runs on a pool thread, whose writes
+ * are committed as they come, so the callee's outcome is durable (and no
+ * longer in memory) when the retry calls again: the store must be asked
+ * (only a fresh invocation's first attempt may skip that). */
+static void caller_retrying(fixture *f, bool queued) {
   loam_error err;
   assert_true(loam_worker_create(f->ex, "proxy", "flaky", 0, NULL, 0, NULL, &err));
   loam_retry_options r = {.max_attempts = 6, .min_delay_ms = 100, .multiplier = 2,
@@ -391,8 +394,12 @@ static void test_caller_retrying(void **state) {
   loam_value *p[4] = {rpc_str("worker://callee/tr"), rpc_str(CALLEE_API ".{inc}"),
                       rpc_wv_list(&f->T, 1, &one), rpc_u64(until)};
   loam_invoke_result res = {0};
-  if (loam_invoke_and_await(f->ex, "proxy", "flaky", PROXY_API ".{call-flaky}", p, 4, NULL, &res,
+  char key[72] = "";
+  if (queued && loam_invoke(f->ex, "proxy", "flaky", PROXY_API ".{call-flaky}", p, 4, NULL, key,
                             &err) != LOAM_OK)
+    fail_msg("invoke call-flaky: %s", err.message);
+  if (loam_invoke_and_await(f->ex, "proxy", "flaky", PROXY_API ".{call-flaky}", p, 4,
+                            queued ? key : NULL, &res, &err) != LOAM_OK)
     fail_msg("call-flaky: %s", err.message);
   assert_int_equal(rpc_ok_u64(res.values[0]), 1);
   assert_int_equal(counter_of(f, "tr"), 1);
@@ -401,12 +408,12 @@ static void test_caller_retrying(void **state) {
   char *j = loam_worker_oplog_json(f->ex, "proxy", "flaky", 1, 0, &err);
   const char *first = strstr(j, "\"key\":\"rpc-");
   assert_non_null(first);
-  char key[48];
-  snprintf(key, sizeof key, "%.42s", first);
+  char call_key[48];
+  snprintf(call_key, sizeof call_key, "%.42s", first);
   size_t calls = 0;
   for (const char *q = j; (q = strstr(q, "\"kind\":\"rpc-call\"")); q++) calls++;
   size_t same = 0;
-  for (const char *q = j; (q = strstr(q, key)); q++) same++;
+  for (const char *q = j; (q = strstr(q, call_key)); q++) same++;
   assert_true(strstr(j, "\"kind\":\"error\"") != NULL || calls == 1);
   assert_int_equal(same, 2 * calls); /* each rpc-call and rpc-result */
   fprintf(stderr, "  the caller made the call in %zu attempts, the callee ran it once\n", calls);
@@ -414,6 +421,9 @@ static void test_caller_retrying(void **state) {
   for (int i = 0; i < 4; i++) loam_value_free(p[i]);
   loam_value_free(one);
 }
+
+static void test_caller_retrying(void **state) { caller_retrying(*state, false); }
+static void test_caller_retrying_queued(void **state) { caller_retrying(*state, true); }
 
 /* A caller waiting on an interrupted callee: the wait lasts until it is
  * resumed, and closing the executor meanwhile does not hang. */
@@ -654,6 +664,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_callee_retrying, setup, teardown),
       cmocka_unit_test_setup_teardown(test_caller_retrying, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_caller_retrying_queued, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_while_waiting, setup, teardown),
       cmocka_unit_test_setup_teardown(test_numeric_template_id, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
