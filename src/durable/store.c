@@ -372,9 +372,12 @@ bool loam_ds_wait(loam_ds *ds, loam_ds_ticket t, loam_error *err) {
                      (unsigned long long)t);
   }
   /* commit it here rather than sleep until the committer thread has (two
-   * thread switches less), unless a commit is under way: then wait for it */
+   * thread switches less), unless a commit is under way or the committer
+   * thread was woken for it already: then wait (its batch takes every
+   * waiter's writes; waiters all committing their own would make batches
+   * of two or three under load) */
   while (ds->durable < t && !ds->failed) {
-    if (!ds->committing && ds->qlen) commit_round(ds);
+    if (!ds->committing && !ds->kicked && ds->qlen) commit_round(ds);
     else pthread_cond_wait(&ds->done, &ds->mu);
   }
   bool ok = ds->durable >= t;
