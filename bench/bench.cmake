@@ -1,6 +1,13 @@
 # bench.cmake — build rules for the benchmarks that need more than loamcore
 # (included from CMakeLists.txt after all targets exist): the guests they run
 # and the loam binary they start as a server.
+# the HTTP clients of these two link libcurl themselves (loamcore only loads
+# it when a client command runs)
+foreach(b http_bench rpc_bench)
+  if(TARGET ${b})
+    target_link_libraries(${b} PRIVATE PkgConfig::CURL)
+  endif()
+endforeach()
 if(TARGET http_bench)
   add_dependencies(http_bench executor_guests loam)
   target_compile_definitions(http_bench PRIVATE LOAM_EXEC_GUEST_DIR="${LOAM_EXEC_GUEST_DIR}")

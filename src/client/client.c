@@ -1,14 +1,12 @@
-/* client.c — the CLI's requests to a loam server over libcurl. */
+/* client.c — the CLI's requests to a loam server over libcurl (loaded on
+ * first use: curl_dl.h). */
 #include "client.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
+#include "client/curl_dl.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 void loam_client_init(loam_client *c, const char *url) {
   memset(c, 0, sizeof *c);
@@ -49,9 +47,10 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud) {
 static bool perform(const loam_client *c, const char *method, const char *path,
                     const char *ctype, const void *body, size_t len,
                     const char *const *headers, sinkbuf *b, loam_http_resp *resp) {
-  pthread_once(&once, global_init);
   memset(resp, 0, sizeof *resp);
-  CURL *h = curl_easy_init();
+  const loam_curl_api *cu = loam_curl(resp->error, sizeof resp->error);
+  if (!cu) return false;
+  CURL *h = cu->easy_init();
   if (!h) {
     snprintf(resp->error, sizeof resp->error, "cannot start libcurl");
     return false;
@@ -63,34 +62,34 @@ static bool perform(const loam_client *c, const char *method, const char *path,
   char hdr[600];
   if (c->token[0]) {
     snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", c->token);
-    hl = curl_slist_append(hl, hdr);
+    hl = cu->slist_append(hl, hdr);
   }
   if (ctype) {
     snprintf(hdr, sizeof hdr, "Content-Type: %s", ctype);
-    hl = curl_slist_append(hl, hdr);
+    hl = cu->slist_append(hl, hdr);
   }
-  hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
-  for (size_t i = 0; headers && headers[i]; i++) hl = curl_slist_append(hl, headers[i]);
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  hl = cu->slist_append(hl, "Expect:"); /* no 100-continue round trip */
+  for (size_t i = 0; headers && headers[i]; i++) hl = cu->slist_append(hl, headers[i]);
+  cu->easy_setopt(h, CURLOPT_URL, url);
+  cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+  cu->easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+  cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+  cu->easy_setopt(h, CURLOPT_WRITEDATA, b);
+  cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  cu->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   if (body || !strcmp(method, "POST")) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    cu->easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+    cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   }
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = cu->easy_perform(h);
   bool ok = rc == CURLE_OK;
-  if (ok) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+  if (ok) cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
   else
     snprintf(resp->error, sizeof resp->error, "cannot reach %.200s: %.250s", c->base,
-             errbuf[0] ? errbuf : curl_easy_strerror(rc));
-  curl_slist_free_all(hl);
-  curl_easy_cleanup(h);
+             errbuf[0] ? errbuf : cu->easy_strerror(rc));
+  cu->slist_free_all(hl);
+  cu->easy_cleanup(h);
   free(url);
   return ok;
 }

@@ -190,13 +190,13 @@ void h_connect(srv_req *q, srv_reply *r) {
   s->next = h->subs;
   h->subs = s;
   pthread_mutex_unlock(&h->mu);
-  r->raw = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, s, sub_free);
+  r->raw = loam_mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, s, sub_free);
   if (!r->raw) {
     sub_free(s);
     srv_error(r, 500, "out of memory");
     return;
   }
-  MHD_add_response_header(r->raw, "Content-Type", "text/event-stream");
-  MHD_add_response_header(r->raw, "Cache-Control", "no-cache");
+  loam_mhd.add_response_header(r->raw, "Content-Type", "text/event-stream");
+  loam_mhd.add_response_header(r->raw, "Cache-Control", "no-cache");
   r->status = 200;
 }

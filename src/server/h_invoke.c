@@ -38,7 +38,7 @@ static bool prepare(srv_req *q, srv_reply *r, call *c) {
     srv_error(r, 404, "%s", err.message);
     return false;
   }
-  c->key = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Idempotency-Key");
+  c->key = loam_mhd.lookup_connection_value(q->conn, MHD_HEADER_KIND, "Idempotency-Key");
   if (c->key && (!*c->key || strlen(c->key) > 64)) {
     srv_error(r, 400, "Idempotency-Key must be 1 to 64 characters");
     return false;

@@ -34,7 +34,7 @@ static bool append(conn_ctx *c, const char *data, size_t n, size_t max) {
 /* A constant-time comparison, so the token cannot be guessed byte by byte. */
 static bool token_ok(const srv *s, struct MHD_Connection *conn) {
   if (!s->token[0]) return true;
-  const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+  const char *h = loam_mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
   if (!h || strncmp(h, "Bearer ", 7) != 0) return false;
   h += 7;
   size_t a = strlen(h), b = strlen(s->token);
@@ -50,25 +50,25 @@ static enum MHD_Result send_reply(srv *s, struct MHD_Connection *conn, srv_reply
     char *t = json_dumps(r->json, JSON_COMPACT);
     if (t) {
       size_t n = strlen(t);
-      resp = MHD_create_response_from_buffer(n, t, MHD_RESPMEM_MUST_FREE);
-      if (resp) MHD_add_response_header(resp, "Content-Type", "application/json");
+      resp = loam_mhd.create_response_from_buffer(n, t, MHD_RESPMEM_MUST_FREE);
+      if (resp) loam_mhd.add_response_header(resp, "Content-Type", "application/json");
       else free(t);
     }
   } else if (!resp && r->text) {
-    resp = MHD_create_response_from_buffer(r->text_len, r->text, MHD_RESPMEM_MUST_FREE);
+    resp = loam_mhd.create_response_from_buffer(r->text_len, r->text, MHD_RESPMEM_MUST_FREE);
     if (resp) {
       r->text = NULL;
-      MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/plain");
+      loam_mhd.add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "text/plain");
     }
   } else if (!resp) {
-    resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    resp = loam_mhd.create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
   }
   if (!resp) return MHD_NO;
   if (r->status == 401)
-    MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"loam\"");
-  if (r->status == 405 && r->allow[0]) MHD_add_response_header(resp, "Allow", r->allow);
-  enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
-  MHD_destroy_response(resp);
+    loam_mhd.add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"loam\"");
+  if (r->status == 405 && r->allow[0]) loam_mhd.add_response_header(resp, "Allow", r->allow);
+  enum MHD_Result ret = loam_mhd.queue_response(conn, r->status, resp);
+  loam_mhd.destroy_response(resp);
   unsigned cls = r->status / 100;
   pthread_mutex_lock(&s->mu);
   if (cls >= 1 && cls <= 5) s->requests[cls]++;
@@ -90,7 +90,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     c = calloc(1, sizeof *c);
     if (!c) return MHD_NO;
     *ctxp = c;
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *cl = loam_mhd.lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > s->max_body) c->too_large = true;
     return MHD_YES;
   }
@@ -130,7 +130,7 @@ struct MHD_Daemon *srv_http_start(srv *s, const struct sockaddr *addr) {
   /* poll, not select: select cannot watch a descriptor past 1023 (the
    * connection limit is 2000), and each connection thread scans its fd_set
    * on every wake-up */
-  return MHD_start_daemon(
+  return loam_mhd.start_daemon(
       MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
           MHD_USE_ERROR_LOG,
       0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, addr,

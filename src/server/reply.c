@@ -81,7 +81,7 @@ void srv_log(const char *fmt, ...) {
 }
 
 const char *srv_query(const srv_req *q, const char *name) {
-  return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name);
+  return loam_mhd.lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 json_t *srv_body_object(const srv_req *q, srv_reply *r) {

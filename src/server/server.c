@@ -77,7 +77,7 @@ static void raise_fd_limit(void) {
 }
 
 static uint16_t bound_port(struct MHD_Daemon *d) {
-  const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  const union MHD_DaemonInfo *i = loam_mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   return i ? i->port : 0;
 }
 
@@ -101,6 +101,11 @@ int loam_server_main(const loam_server_options *o) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
+  char why[300];
+  if (!loam_mhd_load(why, sizeof why)) {
+    srv_log("error: %s", why);
+    return 1;
+  }
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
@@ -145,8 +150,8 @@ int loam_server_main(const loam_server_options *o) {
   /* Drain: no new connections; running handlers (and the invocations they
    * wait for) finish; streams end; then the executor commits and closes. */
   srv_hub_close(s.hub);
-  MHD_quiesce_daemon(s.daemon);
-  MHD_stop_daemon(s.daemon);
+  loam_mhd.quiesce_daemon(s.daemon);
+  loam_mhd.stop_daemon(s.daemon);
   loam_executor_close(s.ex);
   srv_hub_free(s.hub);
   pthread_mutex_destroy(&s.mu);

@@ -8,7 +8,7 @@
 #include "loam/executor.h"
 
 #include <jansson.h>
-#include <microhttpd.h>
+#include "server/mhd_dl.h"  /* <microhttpd.h>, functions via loam_mhd */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
