@@ -23,4 +23,20 @@ typedef struct loam_dynsym {
 bool loam_dynlib_load(const char *soname, const char *package, const loam_dynsym *syms,
                       size_t n, char *err, size_t errlen);
 
+/* A library loaded once per process, on first use: a static description
+ * (the fields up to `init`), and the outcome, kept for later calls. */
+typedef struct loam_dynlib {
+  const char *soname, *package;
+  const loam_dynsym *syms;
+  size_t nsyms;
+  /* run once after loading (e.g. a global init); false with a message */
+  bool (*init)(char *err, size_t errlen);
+  bool tried, ok;
+  char err[300];
+} loam_dynlib;
+
+/* Loads l the first time (thread-safe); true if it is usable, else false
+ * with the first attempt's message in err[0..errlen). */
+bool loam_dynlib_open(loam_dynlib *l, char *err, size_t errlen);
+
 #endif
