@@ -15,7 +15,9 @@ PACKAGES=(
   wabt
   # libraries: JSON (wast runner, later the REST API), unit tests
   libjansson-dev libcmocka-dev
-  # storage and HTTP for the executor and server
+  # storage and HTTP for the executor and server (loam loads libmicrohttpd.so.12
+  # and libcurl.so.4, which these bring in, when the server or a client
+  # command runs: src/util/dynlib.h)
   libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
   # end-to-end server tests drive the REST API with curl and read JSON with jq
   curl jq
