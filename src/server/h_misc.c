@@ -58,10 +58,19 @@ void h_metrics(srv_req *q, srv_reply *r) {
           "# HELP loam_snapshots_total Snapshots taken since start.\n"
           "# TYPE loam_snapshots_total counter\nloam_snapshots_total %llu\n"
           "# HELP loam_rpc_calls_total Worker-to-worker calls made, by path.\n"
-          "# TYPE loam_rpc_calls_total counter\nloam_rpc_calls_total{path=\"local\"} %llu\n",
+          "# TYPE loam_rpc_calls_total counter\nloam_rpc_calls_total{path=\"local\"} %llu\n"
+          "# HELP loam_store_commits_total Group-commit transactions of the store.\n"
+          "# TYPE loam_store_commits_total counter\nloam_store_commits_total %llu\n"
+          "# HELP loam_store_committed_writes_total Queued writes those commits carried.\n"
+          "# TYPE loam_store_committed_writes_total counter\n"
+          "loam_store_committed_writes_total %llu\n"
+          "# HELP loam_store_commit_seconds_total Time inside those commits, fsync included.\n"
+          "# TYPE loam_store_commit_seconds_total counter\n"
+          "loam_store_commit_seconds_total %.6f\n",
           (unsigned long long)st.invocations, (unsigned long long)st.replayed,
           st.active_workers, st.suspended, (unsigned long long)st.snapshots,
-          (unsigned long long)st.rpc_local);
+          (unsigned long long)st.rpc_local, (unsigned long long)st.commits,
+          (unsigned long long)st.committed_writes, (double)st.commit_ns / 1e9);
   pthread_mutex_lock(&s->mu);
   fprintf(f, "# HELP loam_http_requests_total HTTP requests answered, by status class.\n"
              "# TYPE loam_http_requests_total counter\n");

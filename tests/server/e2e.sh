@@ -143,6 +143,10 @@ http GET /metrics
 eq "metrics" "$STATUS" 200
 contains "metrics" "$BODY" "loam_invocations_total"
 contains "metrics" "$BODY" "loam_invoke_await_seconds_count"
+# the invocations above were committed: at least one commit carrying writes
+commits="$(echo "$BODY" | awk '$1 == "loam_store_commits_total" {print $2}')"
+writes="$(echo "$BODY" | awk '$1 == "loam_store_committed_writes_total" {print $2}')"
+[ "${commits:-0}" -gt 0 ] && [ "${writes:-0}" -ge "$commits" ]; eq "metrics: store commits ($commits, $writes writes)" $? 0
 http GET /v1/openapi.json
 eq "openapi" "$STATUS" 200
 DOC="$BODY"
