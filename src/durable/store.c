@@ -96,6 +96,14 @@ static void record_batch(loam_ds *ds, const ds_op *ops, size_t k, uint64_t ns) {
   }
 }
 
+/* Wakes the committer thread for what is queued, unless a round runs (it
+ * does this when it ends) or the thread was woken already. mu held. */
+static void wake_committer(loam_ds *ds) {
+  if (ds->committing || ds->kicked) return;
+  ds->kicked = true;
+  pthread_cond_signal(&ds->work);
+}
+
 /* One commit round: takes what is queued (up to max_batch), commits it in one
  * transaction, then runs the callbacks it settled. Only one round runs at a
  * time (`committing`), so batches commit in ticket order whichever thread
@@ -130,10 +138,7 @@ static void commit_round(loam_ds *ds) {
   run_callbacks(ds);
   pthread_mutex_lock(&ds->mu);
   /* what was queued meanwhile without waking anyone (a commit was running) */
-  if ((ds->qlen || ds->stop) && !ds->kicked) {
-    ds->kicked = true;
-    pthread_cond_signal(&ds->work);
-  }
+  if (ds->qlen || ds->stop) wake_committer(ds);
 }
 
 static void *committer_main(void *arg) {
@@ -228,10 +233,7 @@ void loam_ds_hold(loam_ds *ds) {
 
 void loam_ds_kick(loam_ds *ds) {
   pthread_mutex_lock(&ds->mu);
-  if (ds->qlen && !ds->committing && !ds->kicked) {
-    ds->kicked = true;
-    pthread_cond_signal(&ds->work);
-  }
+  if (ds->qlen) wake_committer(ds);
   pthread_mutex_unlock(&ds->mu);
 }
 
@@ -241,9 +243,8 @@ void loam_ds_release(loam_ds *ds) {
   pthread_mutex_lock(&ds->mu);
   if (ds->qlen && !ds->committing && !ds->failed) {
     commit_round(ds);
-  } else if (ds->qlen && !ds->kicked && !ds->committing) {
-    ds->kicked = true;   /* failed: the committer settles the rest */
-    pthread_cond_signal(&ds->work);
+  } else if (ds->qlen) {
+    wake_committer(ds);   /* failed: the committer settles the rest */
   }
   pthread_mutex_unlock(&ds->mu);
 }
@@ -268,10 +269,7 @@ static loam_ds_ticket enqueue_locked(loam_ds *ds, ds_op *op, loam_error *err) {
     ds->qcap = cap;
   }
   ds->q[ds->qlen++] = *op;
-  if (!ds->committing && !ds->kicked && !held_here(ds)) {
-    ds->kicked = true;
-    pthread_cond_signal(&ds->work);
-  }
+  if (!held_here(ds)) wake_committer(ds);
   return ++ds->issued;
 }
 
