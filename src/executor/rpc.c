@@ -298,7 +298,7 @@ bool rpc_call_init(rpc_call *c, ex_runtime *rt, const char *key, const char *uri
   memset(c, 0, sizeof *c);
   c->ex = rt->ex;
   c->mode = mode;
-  c->key_is_new = rt->fresh_calls && !rt->replaying;
+  c->key_is_new = rt->fresh_calls;
   snprintf(c->key, sizeof c->key, "%s", key);
   c->uri = strdup(uri);
   c->function = strdup(function);
