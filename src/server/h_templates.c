@@ -60,15 +60,13 @@ const loam_template_info *srv_find_template(srv_req *q, srv_reply *r) {
   if (found) return found;
   uint64_t ver = 0;
   if (!srv_query_u64(q, r, "version", 0, &ver)) return NULL;
-  if (ver > UINT32_MAX) {
-    srv_error(r, 404, "template %.127s has no version %llu", key, (unsigned long long)ver);
-    return NULL;
-  }
-  found = loam_template_get(q->s->ex, key, (uint32_t)ver, &err);
-  if (found) return found;
-  if (err.code != LOAM_ERR_NOT_FOUND) {
-    srv_error_from(r, &err);
-    return NULL;
+  if (ver <= UINT32_MAX) {   /* larger: no such version, said below */
+    found = loam_template_get(q->s->ex, key, (uint32_t)ver, &err);
+    if (found) return found;
+    if (err.code != LOAM_ERR_NOT_FOUND) {
+      srv_error_from(r, &err);
+      return NULL;
+    }
   }
   const loam_template_info **all = NULL;
   size_t n = loam_template_list(q->s->ex, &all);
